@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds every project for every target framework (warnings are errors) and runs the whole test suite.
+# Everything the tests need is installed or restored here, so this one command works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build WebSocketProtocol.sln -c Release
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test WebSocketProtocol.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+# One plain summary line over every test assembly.
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") failed += $(i + 1);
+         if ($i == "Passed:") passed += $(i + 1);
+         if ($i == "Skipped:") skipped += $(i + 1);
+       }
+     }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' \
+  FS='[ ,]+' "$log"
+
+if grep -qE '^(Passed|Failed)!.*Skipped: +[1-9]' "$log"; then
+  echo "error: skipped tests are not allowed" >&2
+  status=1
+fi
+exit "$status"

@@ -1,0 +1,17 @@
+namespace WebSocketProtocol;
+
+/// <summary>Which close codes may appear in a close frame (RFC 6455 sections 7.4.1 and 7.4.2, and the IANA registry).</summary>
+internal static class CloseStatusRules
+{
+    /// <summary>
+    /// Whether this endpoint may send <paramref name="code"/>: the defined codes other than the three reserved for local
+    /// reporting (1005, 1006, 1015), the IANA-registered 1012-1014, and 3000-4999 for libraries and applications.
+    /// </summary>
+    public static bool IsSendable(ushort code) => code switch
+    {
+        >= 1000 and <= 1003 => true,
+        >= 1007 and <= 1014 => true,
+        >= 3000 and <= 4999 => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Buffers;
+
+namespace WebSocketProtocol.Framing;
+
+/// <summary>
+/// A frame, or a piece of one, as <see cref="FrameReader"/> hands it out: the header and a zero-copy slice of the pipe's
+/// buffer holding the payload exactly as it arrived (still masked when <see cref="FrameHeader.IsMasked"/>).
+/// Valid until the next call on the reader.
+/// </summary>
+public readonly struct Frame
+{
+    /// <summary>Creates a frame view; <paramref name="payloadOffset"/> is where <paramref name="payload"/> starts within the frame's payload.</summary>
+    public Frame(FrameHeader header, ReadOnlySequence<byte> payload, long payloadOffset = 0)
+    {
+        Header = header;
+        Payload = payload;
+        PayloadOffset = payloadOffset;
+    }
+
+    /// <summary>The frame's header.</summary>
+    public FrameHeader Header { get; }
+
+    /// <summary>The payload bytes as on the wire: masked if the header says so. Use <see cref="CopyPayloadTo"/> to get them unmasked.</summary>
+    public ReadOnlySequence<byte> Payload { get; }
+
+    /// <summary>The position of <see cref="Payload"/>'s first byte within the whole frame payload (non-zero for pieces of a streamed frame).</summary>
+    public long PayloadOffset { get; }
+
+    /// <summary>Whether <see cref="Payload"/> reaches the end of the frame's payload.</summary>
+    public bool IsPayloadComplete => PayloadOffset + Payload.Length == Header.PayloadLength;
+
+    /// <summary>
+    /// Copies <see cref="Payload"/> into <paramref name="destination"/>, unmasking it on the way, and returns the byte count.
+    /// The pipe's buffer is never written to.
+    /// </summary>
+    /// <param name="destination">At least <see cref="Payload"/>'s length.</param>
+    public int CopyPayloadTo(Span<byte> destination)
+    {
+        long length = Payload.Length;
+        if (destination.Length < length)
+        {
+            ThrowHelper.ThrowArgument(nameof(destination), "The destination is shorter than the payload.");
+        }
+
+        if (!Header.IsMasked)
+        {
+            Payload.CopyTo(destination);
+            return (int)length;
+        }
+
+        int phase = (int)(PayloadOffset & 3);
+        int written = 0;
+        foreach (ReadOnlyMemory<byte> segment in Payload)
+        {
+            phase = PayloadMask.Apply(segment.Span, destination.Slice(written), Header.MaskKey, phase);
+            written += segment.Length;
+        }
+
+        return written;
+    }
+}

@@ -1,0 +1,329 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace WebSocketProtocol.Framing;
+
+/// <summary>
+/// Reads RFC 6455 frames from a <see cref="PipeReader"/>, zero-copy: each frame's payload is a slice of the pipe's own buffer.
+/// Whole frames come from <see cref="ReadFrameAsync"/>; a large frame can be taken in pieces as it arrives with
+/// <see cref="ReadHeaderAsync"/> and <see cref="ReadPayloadAsync"/>.
+/// </summary>
+/// <remarks>
+/// <para>What <see cref="Current"/> holds stays valid until the next call on the reader, which consumes it.
+/// Frames already buffered are handed out without touching the pipe again; the pipe is advanced only when more bytes are
+/// needed, with everything buffered marked examined, so a partial frame waits for new data instead of being re-parsed.</para>
+/// <para>The reader never writes to the pipe's memory: masked payloads are unmasked as they are copied out
+/// (<see cref="Frame.CopyPayloadTo"/>).</para>
+/// <para><see cref="ReadFrameAsync"/> needs the whole frame in the pipe at once, so a frame longer than the pipe's pause
+/// threshold can never complete that way; read such frames in pieces.</para>
+/// <para>Not thread-safe: one caller reads at a time. Every violation of the framing rules throws
+/// <see cref="WebSocketProtocolException"/>; the reader then stays failed.</para>
+/// </remarks>
+public sealed class FrameReader
+{
+    private readonly PipeReader _input;
+    private readonly FrameReaderOptions _options;
+
+    // The unconsumed part of the last ReadResult; valid while _holdingBuffer is set.
+    private ReadOnlySequence<byte> _buffer;
+    private bool _holdingBuffer;
+    private bool _inputCompleted;
+
+    // Bytes of _buffer handed out in Current, consumed at the start of the next call.
+    private long _handedOut;
+
+    // A frame whose payload is being read in pieces.
+    private bool _streaming;
+    private long _streamPosition;
+
+    private Frame _current;
+    private ProtocolError _failure;
+
+    /// <summary>Creates a reader over <paramref name="input"/> that enforces <paramref name="options"/>.</summary>
+    public FrameReader(PipeReader input, FrameReaderOptions options)
+    {
+        _input = input ?? throw new ArgumentNullException(nameof(input));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    /// <summary>The options this reader enforces.</summary>
+    public FrameReaderOptions Options => _options;
+
+    /// <summary>The frame (or piece of a frame) the last successful read produced.</summary>
+    public Frame Current => _current;
+
+    /// <summary>
+    /// Reads a whole frame into <see cref="Current"/>. Returns <see langword="false"/> when the input ended cleanly between frames.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for more bytes.</param>
+    /// <exception cref="WebSocketProtocolException">The frame breaks a framing rule, or the input ended inside it.</exception>
+    public ValueTask<bool> ReadFrameAsync(CancellationToken cancellationToken = default)
+    {
+        BeginRead(expectStreaming: false);
+        if (_holdingBuffer && TryTakeFrame())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return ReadFrameSlowAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a frame header into <see cref="Current"/> (with an empty payload) and leaves the payload in the pipe for
+    /// <see cref="ReadPayloadAsync"/>. Returns <see langword="false"/> when the input ended cleanly between frames.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for more bytes.</param>
+    /// <exception cref="WebSocketProtocolException">The header breaks a framing rule, or the input ended inside it.</exception>
+    public ValueTask<bool> ReadHeaderAsync(CancellationToken cancellationToken = default)
+    {
+        BeginRead(expectStreaming: false);
+        if (_holdingBuffer && TryTakeHeader())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return ReadHeaderSlowAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts the next buffered piece (at least one byte) of the payload whose header <see cref="ReadHeaderAsync"/> read into
+    /// <see cref="Current"/>, waiting for bytes if none are buffered. Returns <see langword="false"/> once the payload is exhausted.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for more bytes.</param>
+    /// <exception cref="WebSocketProtocolException">The input ended inside the payload.</exception>
+    public ValueTask<bool> ReadPayloadAsync(CancellationToken cancellationToken = default)
+    {
+        BeginRead(expectStreaming: true);
+        if (!_streaming)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        if (_holdingBuffer && TryTakePayloadPiece())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return ReadPayloadSlowAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Advances the pipe past everything this reader has consumed and lets go of its buffer, so the pipe can be read directly
+    /// again (for instance after a close). <see cref="Current"/> is invalid afterwards.
+    /// </summary>
+    public void ReleaseInput()
+    {
+        ConsumeHandedOut();
+        if (_holdingBuffer)
+        {
+            _input.AdvanceTo(_buffer.Start);
+            _holdingBuffer = false;
+            _buffer = default;
+        }
+
+        _current = default;
+    }
+
+    private void BeginRead(bool expectStreaming)
+    {
+        if (_failure != ProtocolError.None)
+        {
+            ThrowHelper.ThrowProtocolError(_failure);
+        }
+
+        ConsumeHandedOut();
+        if (!expectStreaming && _streaming)
+        {
+            ThrowHelper.ThrowInvalidOperation("The payload of the frame from ReadHeaderAsync has not been read to its end.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ConsumeHandedOut()
+    {
+        if (_handedOut != 0)
+        {
+            _buffer = _buffer.Slice(_handedOut);
+            _handedOut = 0;
+        }
+    }
+
+    private bool TryTakeFrame()
+    {
+        if (!TryParseHeader(out FrameHeader header, out int headerLength))
+        {
+            return false;
+        }
+
+        long frameLength = headerLength + header.PayloadLength;
+        if (_buffer.Length < frameLength)
+        {
+            return false;
+        }
+
+        _current = new Frame(header, _buffer.Slice(headerLength, header.PayloadLength));
+        _handedOut = frameLength;
+        return true;
+    }
+
+    private bool TryTakeHeader()
+    {
+        if (!TryParseHeader(out FrameHeader header, out int headerLength))
+        {
+            return false;
+        }
+
+        _buffer = _buffer.Slice(headerLength);
+        _current = new Frame(header, ReadOnlySequence<byte>.Empty);
+        _streaming = header.PayloadLength != 0;
+        _streamPosition = 0;
+        return true;
+    }
+
+    private bool TryTakePayloadPiece()
+    {
+        FrameHeader header = _current.Header;
+        long available = Math.Min(header.PayloadLength - _streamPosition, _buffer.Length);
+        if (available == 0)
+        {
+            return false;
+        }
+
+        _current = new Frame(header, _buffer.Slice(0, available), _streamPosition);
+        _handedOut = available;
+        _streamPosition += available;
+        _streaming = _streamPosition != header.PayloadLength;
+        return true;
+    }
+
+    private bool TryParseHeader(out FrameHeader header, out int headerLength)
+    {
+        bool parsed;
+        try
+        {
+            parsed = FrameHeader.TryParse(_buffer, out header, out headerLength);
+        }
+        catch (WebSocketProtocolException exception)
+        {
+            _failure = exception.Error;
+            throw;
+        }
+
+        if (!parsed)
+        {
+            return false;
+        }
+
+        ProtocolError error = FrameHeaderValidator.Validate(header, _options);
+        if (error != ProtocolError.None)
+        {
+            Fail(error);
+        }
+
+        return true;
+    }
+
+    private void Fail(ProtocolError error)
+    {
+        _failure = error;
+        ThrowHelper.ThrowProtocolError(error);
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<bool> ReadFrameSlowAsync(CancellationToken cancellationToken)
+    {
+        while (BeginFill())
+        {
+            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
+            if (TryTakeFrame())
+            {
+                return true;
+            }
+        }
+
+        return EndOfInputBetweenFrames();
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<bool> ReadHeaderSlowAsync(CancellationToken cancellationToken)
+    {
+        while (BeginFill())
+        {
+            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
+            if (TryTakeHeader())
+            {
+                return true;
+            }
+        }
+
+        return EndOfInputBetweenFrames();
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<bool> ReadPayloadSlowAsync(CancellationToken cancellationToken)
+    {
+        while (BeginFill())
+        {
+            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
+            if (TryTakePayloadPiece())
+            {
+                return true;
+            }
+        }
+
+        Fail(ProtocolError.TruncatedFrame);
+        return false;
+    }
+
+    private bool EndOfInputBetweenFrames()
+    {
+        if (_buffer.Length != 0)
+        {
+            Fail(ProtocolError.TruncatedFrame);
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets ready to wait for more bytes; <see langword="false"/> once the input has ended and all it sent was seen.</summary>
+    private bool BeginFill()
+    {
+        if (_inputCompleted)
+        {
+            return false;
+        }
+
+        if (_holdingBuffer)
+        {
+            // Everything buffered was looked at and is not enough: wait for new bytes rather than re-parse these.
+            _holdingBuffer = false;
+            _input.AdvanceTo(_buffer.Start, _buffer.End);
+        }
+
+        return true;
+    }
+
+    private void EndFill(ReadResult result)
+    {
+        if (result.IsCanceled)
+        {
+            _input.AdvanceTo(result.Buffer.Start);
+            _buffer = default;
+            ThrowHelper.ThrowOperationCanceled();
+        }
+
+        _buffer = result.Buffer;
+        _holdingBuffer = true;
+        _inputCompleted = result.IsCompleted;
+    }
+}
