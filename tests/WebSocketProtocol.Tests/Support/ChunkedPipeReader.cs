@@ -17,6 +17,8 @@ internal sealed class ChunkedPipeReader : PipeReader
 {
     private readonly ReadOnlySequence<byte> _all;
     private readonly long[] _chunkEnds;
+    private readonly SequencePosition[] _chunkEndPositions;
+    private SequencePosition _consumedPosition;
     private int _revealed;
     private long _consumed;
     private long _examined;
@@ -24,7 +26,8 @@ internal sealed class ChunkedPipeReader : PipeReader
 
     public ChunkedPipeReader(IReadOnlyList<byte[]> chunks)
     {
-        _all = SegmentedSequence.Create(chunks);
+        _all = SegmentedSequence.Create(chunks, out _chunkEndPositions);
+        _consumedPosition = _all.Start;
         _chunkEnds = new long[chunks.Count];
         long end = 0;
         for (int i = 0; i < chunks.Count; i++)
@@ -66,23 +69,30 @@ internal sealed class ChunkedPipeReader : PipeReader
         }
 
         bool isCompleted = _revealed == _chunkEnds.Length;
-        return new ReadResult(_all.Slice(_consumed, VisibleEnd - _consumed), isCanceled: false, isCompleted);
+        // Slicing between positions costs O(1), so a stream of thousands of 1-byte segments stays linear.
+        ReadOnlySequence<byte> visible = _revealed == 0 ? ReadOnlySequence<byte>.Empty : _all.Slice(_consumedPosition, _chunkEndPositions[_revealed - 1]);
+        return new ReadResult(visible, isCanceled: false, isCompleted);
     }
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        long newConsumed = _all.Slice(0, consumed).Length;
-        long newExamined = _all.Slice(0, examined).Length;
+        long newConsumed = OffsetOf(consumed);
+        long newExamined = OffsetOf(examined);
         if (newConsumed < _consumed || newExamined < newConsumed || newExamined > VisibleEnd)
         {
             throw new InvalidOperationException("AdvanceTo moved backwards or past the visible data.");
         }
 
         _consumed = newConsumed;
+        _consumedPosition = consumed;
         _examined = Math.Max(_examined, newExamined);
     }
+
+    // ReadOnlySequence.GetOffset walks the segments to validate; the running index gives the same answer in O(1).
+    private static long OffsetOf(SequencePosition position) =>
+        ((ReadOnlySequenceSegment<byte>)position.GetObject()!).RunningIndex + position.GetInteger();
 
     public override void CancelPendingRead()
     {

@@ -7,8 +7,12 @@ namespace WebSocketProtocol.Tests.Support;
 /// <summary>Builds a <see cref="ReadOnlySequence{T}"/> with one segment per chunk, so parsers meet every segment boundary.</summary>
 internal static class SegmentedSequence
 {
-    public static ReadOnlySequence<byte> Create(IReadOnlyList<byte[]> chunks)
+    public static ReadOnlySequence<byte> Create(IReadOnlyList<byte[]> chunks) => Create(chunks, out _);
+
+    /// <summary>Also returns the position just past each chunk, so callers can slice without walking segments.</summary>
+    public static ReadOnlySequence<byte> Create(IReadOnlyList<byte[]> chunks, out SequencePosition[] chunkEnds)
     {
+        chunkEnds = new SequencePosition[chunks.Count];
         if (chunks.Count == 0)
         {
             return ReadOnlySequence<byte>.Empty;
@@ -16,9 +20,11 @@ internal static class SegmentedSequence
 
         var first = new Segment(chunks[0], 0);
         Segment last = first;
+        chunkEnds[0] = new SequencePosition(first, chunks[0].Length);
         for (int i = 1; i < chunks.Count; i++)
         {
             last = last.Append(chunks[i]);
+            chunkEnds[i] = new SequencePosition(last, chunks[i].Length);
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
