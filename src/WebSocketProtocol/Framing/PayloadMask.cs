@@ -26,7 +26,14 @@ public static class PayloadMask
     /// <param name="destination">At least as long as <paramref name="source"/>; may be the same memory, but must not otherwise overlap it.</param>
     /// <param name="maskKey">The masking key, big-endian as in <see cref="FrameHeader.MaskKey"/>.</param>
     /// <param name="maskOffset">The position of <paramref name="source"/>'s first byte within the payload (only its value mod 4 matters).</param>
-    public static int Apply(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey, int maskOffset)
+    public static int Apply(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey, int maskOffset) =>
+        Apply(source, destination, maskKey, maskOffset, useVectors: true);
+
+    /// <summary>The path netstandard2.0 takes everywhere: 8 bytes at a time, no vectors. Tests hold it equal to <see cref="Apply(ReadOnlySpan{byte}, Span{byte}, uint, int)"/>.</summary>
+    internal static int ApplyScalar(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey, int maskOffset) =>
+        Apply(source, destination, maskKey, maskOffset, useVectors: false);
+
+    private static int Apply(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey, int maskOffset, bool useVectors)
     {
         if (destination.Length < source.Length)
         {
@@ -50,7 +57,7 @@ public static class PayloadMask
         int i = 0;
 
 #if NET8_0_OR_GREATER
-        if (length >= Vector128<byte>.Count && Vector128.IsHardwareAccelerated)
+        if (useVectors && length >= Vector128<byte>.Count && Vector128.IsHardwareAccelerated)
         {
             i = ApplyVectorized(ref src, ref dst, length, rotated);
         }

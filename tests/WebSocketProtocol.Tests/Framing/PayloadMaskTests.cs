@@ -11,7 +11,7 @@ public class PayloadMaskTests
     private static byte[] Data(int length, int seed) => Enumerable.Range(0, length).Select(i => (byte)((i * 31) + seed)).ToArray();
 
     [Fact]
-    public void Vectorised_mask_equals_the_naive_byte_loop_for_every_length_0_to_300_and_every_key_phase()
+    public void Vectorised_and_scalar_masks_equal_the_naive_byte_loop_for_every_length_0_to_300_and_every_key_phase()
     {
         uint[] keys = { 0x00000000, 0x37fa213d, 0xffffffff, 0x01020304, 0x80000001 };
         foreach (uint key in keys)
@@ -28,6 +28,10 @@ public class PayloadMaskTests
                     int next = PayloadMask.Apply(inPlace, key, phase);
                     Assert.Equal(expected, inPlace);
                     Assert.Equal((phase + length) & 3, next);
+
+                    byte[] scalar = new byte[length];
+                    Assert.Equal((phase + length) & 3, PayloadMask.ApplyScalar(source, scalar, key, phase));
+                    Assert.Equal(expected, scalar);
 
                     byte[] copied = new byte[length + 3];
                     PayloadMask.Apply(source, copied, key, phase);
