@@ -1,0 +1,17 @@
+namespace WebSocketProtocol.Handshake;
+
+/// <summary>The one table from handshake errors to the HTTP status a server answers with.</summary>
+public static class HandshakeErrorExtensions
+{
+    /// <summary>The HTTP status code a server sends for <paramref name="error"/> (101 for none).</summary>
+    public static int ToStatusCode(this HandshakeError error) => error switch
+    {
+        HandshakeError.None => 101,
+        HandshakeError.RequestLineTooLong or HandshakeError.TooManyHeaders or HandshakeError.HeadTooLarge => 431,
+        HandshakeError.MethodNotAllowed => 405,
+        HandshakeError.UnsupportedVersion => 426,
+        HandshakeError.OriginNotAllowed or HandshakeError.RejectedByApplication => 403,
+        HandshakeError.Timeout => 408,
+        _ => 400,
+    };
+}

@@ -1,0 +1,28 @@
+namespace WebSocketProtocol.Handshake;
+
+/// <summary>What a server handshake produced. A small struct: an accepted handshake allocates nothing to report it.</summary>
+public readonly struct ServerHandshakeResult
+{
+    internal ServerHandshakeResult(HandshakeOutcome outcome, HandshakeError error, string? subprotocol, HttpRequestInfo? request)
+    {
+        Outcome = outcome;
+        Error = error;
+        Subprotocol = subprotocol;
+        Request = request;
+    }
+
+    /// <summary>Accepted, rejected, or a plain HTTP request.</summary>
+    public HandshakeOutcome Outcome { get; }
+
+    /// <summary>Why it was rejected; <see cref="HandshakeError.None"/> otherwise.</summary>
+    public HandshakeError Error { get; }
+
+    /// <summary>The HTTP status that was sent (101 when accepted), or 0 for a plain request the application answers.</summary>
+    public int StatusCode => Outcome == HandshakeOutcome.NotWebSocket ? 0 : Error.ToStatusCode();
+
+    /// <summary>The chosen subprotocol (one of the server's own strings), or <see langword="null"/>.</summary>
+    public string? Subprotocol { get; }
+
+    /// <summary>For <see cref="HandshakeOutcome.NotWebSocket"/>: the plain request, for the application to answer.</summary>
+    public HttpRequestInfo? Request { get; }
+}
