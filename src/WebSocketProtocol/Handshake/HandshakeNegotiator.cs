@@ -104,6 +104,73 @@ public static class HandshakeNegotiator
         }
     }
 
+    /// <summary>
+    /// Writes the upgrade request for <paramref name="uri"/>, flushes, and reads and checks the server's response. On success the
+    /// pipes carry WebSocket frames, and any bytes the server sent right behind its 101 stay in <paramref name="input"/>.
+    /// </summary>
+    /// <param name="input">The connection's incoming bytes.</param>
+    /// <param name="output">The connection's outgoing bytes.</param>
+    /// <param name="uri">The <c>ws://</c> or <c>wss://</c> URI requested.</param>
+    /// <param name="options">What to offer; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Abandons the handshake.</param>
+    /// <exception cref="WebSocketHandshakeException">The server refused or answered something invalid, or the handshake timed out.</exception>
+    public static async ValueTask<ClientHandshakeResult> ConnectAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (input is null)
+        {
+            throw new ArgumentNullException(nameof(input));
+        }
+
+        if (output is null)
+        {
+            throw new ArgumentNullException(nameof(output));
+        }
+
+        options ??= new WebSocketClientOptions();
+        byte[] key = new byte[WebSocketAccept.KeyLength];
+        ClientHandshake.WriteRequest(output, uri, options, key);
+        using CancellationTokenSource? timeout = CreateTimeout(options.HandshakeTimeout, cancellationToken);
+        CancellationToken token = timeout?.Token ?? cancellationToken;
+        try
+        {
+            await output.FlushAsync(token).ConfigureAwait(false);
+            var scanner = new HttpHeadScanner(options.MaxResponseHeadLength, options.MaxResponseHeaderCount, options.MaxResponseHeadLength);
+            while (true)
+            {
+                ReadResult read = await input.ReadAsync(token).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                HeadScanStatus status = scanner.Scan(buffer);
+                if (status == HeadScanStatus.Complete)
+                {
+                    ReadOnlySequence<byte> head = buffer.Slice(0, scanner.HeadLength);
+                    try
+                    {
+                        byte[] contiguous = head.ToArray();
+                        return ClientHandshake.ValidateResponse(contiguous, key, options);
+                    }
+                    finally
+                    {
+                        input.AdvanceTo(head.End);
+                    }
+                }
+
+                if (status != HeadScanStatus.NeedMore || read.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
+                    throw new WebSocketHandshakeException(
+                        HandshakeError.InvalidResponse,
+                        status == HeadScanStatus.NeedMore ? "The server closed the connection before its response head was complete." : $"The response head is invalid ({status}).");
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (OperationCanceledException) when (timeout is not null && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new WebSocketHandshakeException(HandshakeError.Timeout, "The server did not complete the handshake in time.");
+        }
+    }
+
     private static ServerHandshakeResult NegotiateHead(in ReadOnlySequence<byte> head, WebSocketServerOptions options, PipeWriter output)
     {
         if (head.IsSingleSegment)

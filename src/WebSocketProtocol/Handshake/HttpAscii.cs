@@ -34,6 +34,20 @@ internal static class HttpAscii
         return true;
     }
 
+    /// <summary>Whether a configured string (a subprotocol, a header name) is a token, safe to write into a header verbatim.</summary>
+    public static bool IsToken(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c > 0x7F || !IsTokenChar((byte)c))
+            {
+                return false;
+            }
+        }
+
+        return text.Length > 0;
+    }
+
     /// <summary>field-vchar, SP and HTAB (RFC 9110 section 5.5); obs-text (0x80-0xFF) is allowed, CTLs are not.</summary>
     public static bool IsFieldValueChar(byte b) => b == (byte)'\t' || (b >= 0x20 && b != 0x7F);
 

@@ -209,7 +209,7 @@ public static class ServerHandshake
 
         foreach (string candidate in supported)
         {
-            if (!IsToken(candidate))
+            if (!HttpAscii.IsToken(candidate))
             {
                 // The name goes into a response header verbatim: anything but a token could inject a header.
                 ThrowHelper.ThrowInvalidOperation($"The configured subprotocol '{candidate}' is not an HTTP token.");
@@ -231,18 +231,6 @@ public static class ServerHandshake
         return null;
     }
 
-    private static bool IsToken(string text)
-    {
-        foreach (char c in text)
-        {
-            if (c > 0x7F || !HttpAscii.IsTokenChar((byte)c))
-            {
-                return false;
-            }
-        }
-
-        return text.Length > 0;
-    }
 
     private static bool SameBytes(ReadOnlySpan<byte> bytes, string text)
     {

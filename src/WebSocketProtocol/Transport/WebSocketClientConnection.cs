@@ -1,0 +1,40 @@
+using System;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using WebSocketProtocol.Handshake;
+
+namespace WebSocketProtocol.Transport;
+
+/// <summary>A TCP connection whose opening handshake succeeded: pipes that carry frames, and what the server agreed to.</summary>
+public sealed class WebSocketClientConnection : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    internal WebSocketClientConnection(Socket socket, NetworkStream stream, PipeReader input, PipeWriter output, ClientHandshakeResult handshake)
+    {
+        _socket = socket;
+        _stream = stream;
+        Input = input;
+        Output = output;
+        Handshake = handshake;
+    }
+
+    /// <summary>Bytes from the server, starting with the first frame.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>Bytes to the server.</summary>
+    public PipeWriter Output { get; }
+
+    /// <summary>What the server agreed to.</summary>
+    public ClientHandshakeResult Handshake { get; }
+
+    /// <summary>Completes both pipes and closes the socket.</summary>
+    public void Dispose()
+    {
+        Input.Complete();
+        Output.Complete();
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+}
