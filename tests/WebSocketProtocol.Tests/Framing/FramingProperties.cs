@@ -204,7 +204,7 @@ public class FramingProperties
     [Property(MaxTest = 500)]
     public Property Arbitrary_bytes_yield_frames_or_a_protocol_error_and_never_another_exception() =>
         Prop.ForAll(
-            All3(ArbMap.Default.GeneratorFor<byte[]>(), Gen.Elements(WebSocketRole.Server, WebSocketRole.Client), ChunkSizes).ToArbitrary(),
+            All3(ArbMap.Default.GeneratorFor<byte[]>().Select(b => b ?? Array.Empty<byte>()), Gen.Elements(WebSocketRole.Server, WebSocketRole.Client), ChunkSizes).ToArbitrary(),
             input =>
             {
                 var (wire, role, sizes) = input;

@@ -92,7 +92,7 @@ internal sealed class ChunkedPipeReader : PipeReader
 
     // ReadOnlySequence.GetOffset walks the segments to validate; the running index gives the same answer in O(1).
     private static long OffsetOf(SequencePosition position) =>
-        ((ReadOnlySequenceSegment<byte>)position.GetObject()!).RunningIndex + position.GetInteger();
+        position.GetObject() is ReadOnlySequenceSegment<byte> segment ? segment.RunningIndex + position.GetInteger() : position.GetInteger();
 
     public override void CancelPendingRead()
     {
