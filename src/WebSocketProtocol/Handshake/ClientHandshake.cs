@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -58,6 +59,7 @@ public static class ClientHandshake
             WriteHeader(output, "Sec-WebSocket-Protocol", string.Join(", ", options.SubprotocolList));
         }
 
+        ExtensionNegotiation.WriteOffer(output, options.ExtensionList);
         foreach (KeyValuePair<string, string> header in options.HeaderList)
         {
             WriteHeader(output, header.Key, header.Value);
@@ -118,11 +120,6 @@ public static class ClientHandshake
             throw Invalid("Sec-WebSocket-Accept is missing, repeated or wrong for the key sent.", status, headers);
         }
 
-        if (response.TryGetHeader("Sec-WebSocket-Extensions"u8, out _))
-        {
-            throw Invalid("The server selected an extension the client did not offer.", status, headers);
-        }
-
         string? subprotocol = null;
         if (response.TryGetHeader("Sec-WebSocket-Protocol"u8, out ReadOnlySpan<byte> chosen))
         {
@@ -133,7 +130,14 @@ public static class ClientHandshake
             }
         }
 
-        return new ClientHandshakeResult(subprotocol);
+        // Extensions last, so nothing they allocate is lost to a later check.
+        string? extensionProblem = ExtensionNegotiation.TryAccept(response, options.ExtensionList, out WebSocketExtension[] extensions);
+        if (extensionProblem is not null)
+        {
+            throw Invalid(extensionProblem, status, headers);
+        }
+
+        return new ClientHandshakeResult(subprotocol, extensions);
     }
 
     internal static bool TryParseStatusLine(ReadOnlySpan<byte> head, out int status, out int fieldsStart)

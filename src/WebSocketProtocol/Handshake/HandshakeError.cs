@@ -42,6 +42,9 @@ public enum HandshakeError
     /// <summary>Sec-WebSocket-Version is not 13 (RFC 6455 section 4.2.2). 426 with <c>Sec-WebSocket-Version: 13</c>.</summary>
     UnsupportedVersion,
 
+    /// <summary>Sec-WebSocket-Extensions does not follow the grammar of RFC 6455 section 9.1. 400.</summary>
+    InvalidExtensions,
+
     /// <summary>The Origin is not allowed by the server's policy (RFC 6455 section 10.2). 403.</summary>
     OriginNotAllowed,
 

@@ -25,7 +25,7 @@ internal static class HttpResponseWriter
         output.Advance(text.Length);
     }
 
-    public static void WriteSwitchingProtocols(IBufferWriter<byte> output, ReadOnlySpan<byte> accept, string? subprotocol)
+    public static void WriteSwitchingProtocols(IBufferWriter<byte> output, ReadOnlySpan<byte> accept, string? subprotocol, ReadOnlySpan<byte> extensions)
     {
         Write(output, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8);
         Write(output, accept);
@@ -33,6 +33,12 @@ internal static class HttpResponseWriter
         {
             Write(output, "\r\nSec-WebSocket-Protocol: "u8);
             WriteAscii(output, subprotocol);
+        }
+
+        if (!extensions.IsEmpty)
+        {
+            Write(output, "\r\nSec-WebSocket-Extensions: "u8);
+            Write(output, extensions);
         }
 
         Write(output, "\r\n\r\n"u8);
@@ -94,6 +100,7 @@ internal static class HttpResponseWriter
         HandshakeError.UnsupportedVersion => "Only WebSocket version 13 is supported."u8,
         HandshakeError.OriginNotAllowed => "This origin may not open a WebSocket here."u8,
         HandshakeError.RejectedByApplication => "The server refused this WebSocket request."u8,
+        HandshakeError.InvalidExtensions => "Sec-WebSocket-Extensions is malformed."u8,
         HandshakeError.Timeout => "The request head did not arrive in time."u8,
         _ => "The request is not a valid HTTP/1.1 WebSocket handshake."u8,
     };

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -56,7 +57,7 @@ public static class ServerHandshake
         }
     }
 
-    internal static ServerHandshakeResult Reject(HandshakeError error) => new(HandshakeOutcome.Rejected, error, null, null);
+    internal static ServerHandshakeResult Reject(HandshakeError error) => new(HandshakeOutcome.Rejected, error, null, null, null);
 
     private static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, Span<HeaderField> fieldStorage, WebSocketServerOptions options, IBufferWriter<byte> response)
     {
@@ -87,7 +88,7 @@ public static class ServerHandshake
         var request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, null);
         if (!IsUpgradeAttempt(request))
         {
-            return new ServerHandshakeResult(HandshakeOutcome.NotWebSocket, HandshakeError.None, null, ToRequestInfo(request));
+            return new ServerHandshakeResult(HandshakeOutcome.NotWebSocket, HandshakeError.None, null, ToRequestInfo(request), null);
         }
 
         HandshakeError error = Validate(request, options);
@@ -98,16 +99,30 @@ public static class ServerHandshake
 
         string? subprotocol = SelectSubprotocol(request, options.SubprotocolList);
         request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, subprotocol);
-        if (options.RequestFilter is { } filter && !filter(request))
+        PooledBufferWriter extensionHeader = PooledBufferWriter.Rent();
+        try
         {
-            return Reject(HandshakeError.RejectedByApplication);
-        }
+            if (!ExtensionNegotiation.TryNegotiate(request, options.ExtensionList, extensionHeader, out WebSocketExtension[] extensions))
+            {
+                return Reject(HandshakeError.InvalidExtensions);
+            }
 
-        request.TryGetHeader("Sec-WebSocket-Key"u8, out ReadOnlySpan<byte> key);
-        Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
-        WebSocketAccept.ComputeAccept(key, accept);
-        HttpResponseWriter.WriteSwitchingProtocols(response, accept, subprotocol);
-        return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, subprotocol, null);
+            if (options.RequestFilter is { } filter && !filter(request))
+            {
+                ExtensionNegotiation.DisposeAll(extensions);
+                return Reject(HandshakeError.RejectedByApplication);
+            }
+
+            request.TryGetHeader("Sec-WebSocket-Key"u8, out ReadOnlySpan<byte> key);
+            Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
+            WebSocketAccept.ComputeAccept(key, accept);
+            HttpResponseWriter.WriteSwitchingProtocols(response, accept, subprotocol, extensionHeader.WrittenSpan);
+            return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, subprotocol, null, extensions);
+        }
+        finally
+        {
+            extensionHeader.Dispose();
+        }
     }
 
     /// <summary>A request is an upgrade attempt when it asks for websocket or carries any Sec-WebSocket-Key/Version; anything else is plain HTTP.</summary>

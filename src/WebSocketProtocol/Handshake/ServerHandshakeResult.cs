@@ -1,15 +1,22 @@
+using System;
+using System.Collections.Generic;
+using WebSocketProtocol.Extensions;
+
 namespace WebSocketProtocol.Handshake;
 
 /// <summary>What a server handshake produced. A small struct: an accepted handshake allocates nothing to report it.</summary>
 public readonly struct ServerHandshakeResult
 {
-    internal ServerHandshakeResult(HandshakeOutcome outcome, HandshakeError error, string? subprotocol, HttpRequestInfo? request)
+    internal ServerHandshakeResult(HandshakeOutcome outcome, HandshakeError error, string? subprotocol, HttpRequestInfo? request, WebSocketExtension[]? extensions)
     {
+        _extensions = extensions;
         Outcome = outcome;
         Error = error;
         Subprotocol = subprotocol;
         Request = request;
     }
+
+    private readonly WebSocketExtension[]? _extensions;
 
     /// <summary>Accepted, rejected, or a plain HTTP request.</summary>
     public HandshakeOutcome Outcome { get; }
@@ -22,6 +29,9 @@ public readonly struct ServerHandshakeResult
 
     /// <summary>The chosen subprotocol (one of the server's own strings), or <see langword="null"/>.</summary>
     public string? Subprotocol { get; }
+
+    /// <summary>The extensions agreed, in the order of the response header; the connection owns and disposes them.</summary>
+    public IReadOnlyList<WebSocketExtension> Extensions => _extensions ?? Array.Empty<WebSocketExtension>();
 
     /// <summary>For <see cref="HandshakeOutcome.NotWebSocket"/>: the plain request, for the application to answer.</summary>
     public HttpRequestInfo? Request { get; }

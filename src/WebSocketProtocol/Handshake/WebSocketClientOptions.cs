@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -8,9 +9,13 @@ public sealed class WebSocketClientOptions
 {
     private readonly List<string> _subprotocols = new();
     private readonly List<KeyValuePair<string, string>> _headers = new();
+    private readonly List<IWebSocketClientExtensionFactory> _extensions = new();
 
     /// <summary>Subprotocols to offer, in order of preference; the server may pick one of them and nothing else.</summary>
     public IList<string> Subprotocols => _subprotocols;
+
+    /// <summary>Extensions to offer, in order of preference; the server may agree to any of them and nothing else.</summary>
+    public IList<IWebSocketClientExtensionFactory> Extensions => _extensions;
 
     /// <summary>The Origin header to send, as a browser would (<c>https://example.com</c>); none by default.</summary>
     public string? Origin { get; set; }
@@ -30,4 +35,6 @@ public sealed class WebSocketClientOptions
     internal List<string> SubprotocolList => _subprotocols;
 
     internal List<KeyValuePair<string, string>> HeaderList => _headers;
+
+    internal List<IWebSocketClientExtensionFactory> ExtensionList => _extensions;
 }

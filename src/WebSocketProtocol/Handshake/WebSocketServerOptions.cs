@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -17,6 +18,7 @@ public sealed class WebSocketServerOptions
 
     private readonly List<string> _subprotocols = new();
     private readonly List<string> _allowedOrigins = new();
+    private readonly List<IWebSocketExtensionFactory> _extensions = new();
 
     /// <summary>The longest request line; longer gets 431. Default <see cref="DefaultMaxRequestLineLength"/>.</summary>
     public int MaxRequestLineLength { get; set; } = DefaultMaxRequestLineLength;
@@ -39,10 +41,15 @@ public sealed class WebSocketServerOptions
     /// <summary>Origins allowed besides the same origin, exactly as browsers send them (<c>https://example.com:8443</c>), compared case-insensitively.</summary>
     public IList<string> AllowedOrigins => _allowedOrigins;
 
+    /// <summary>The extensions this server can agree to; each sees the client's offers of its name in the client's order.</summary>
+    public IList<IWebSocketExtensionFactory> Extensions => _extensions;
+
     /// <summary>The application's last word before 101; <see langword="null"/> accepts everything that passed the other checks.</summary>
     public HandshakeRequestFilter? RequestFilter { get; set; }
 
     internal List<string> SubprotocolList => _subprotocols;
 
     internal List<string> AllowedOriginList => _allowedOrigins;
+
+    internal List<IWebSocketExtensionFactory> ExtensionList => _extensions;
 }
