@@ -14,4 +14,10 @@ internal static class CloseStatusRules
         >= 3000 and <= 4999 => true,
         _ => false,
     };
+
+    /// <summary>
+    /// Whether a received close frame may carry <paramref name="code"/>: 1000-1003, 1007-1011 and 3000-4999 (RFC 6455
+    /// section 7.4). The IANA codes 1012-1014 are accepted too, since servers send them for restarts and overload.
+    /// </summary>
+    public static bool IsValidReceived(ushort code) => IsSendable(code);
 }

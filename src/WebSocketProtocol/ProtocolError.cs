@@ -32,4 +32,25 @@ public enum ProtocolError
 
     /// <summary>The stream ended inside a frame; the connection closed abnormally.</summary>
     TruncatedFrame,
+
+    /// <summary>A continuation frame arrived with no message in progress (RFC 6455 section 5.4).</summary>
+    UnexpectedContinuation,
+
+    /// <summary>A new text or binary frame arrived while a fragmented message was in progress (RFC 6455 section 5.4).</summary>
+    ExpectedContinuation,
+
+    /// <summary>A text message or close reason is not valid UTF-8 (RFC 6455 section 8.1).</summary>
+    InvalidUtf8,
+
+    /// <summary>A message is longer than the configured maximum.</summary>
+    MessageTooLarge,
+
+    /// <summary>A close frame carries one byte, or a code that may not appear on the wire (RFC 6455 sections 5.5.1 and 7.4).</summary>
+    InvalidCloseFrame,
+
+    /// <summary>No pong answered a keepalive ping in time: the peer is gone.</summary>
+    KeepAliveTimeout,
+
+    /// <summary>The transport failed or closed without a closing handshake.</summary>
+    ConnectionLost,
 }

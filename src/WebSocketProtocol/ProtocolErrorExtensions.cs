@@ -9,7 +9,10 @@ public static class ProtocolErrorExtensions
     public static CloseStatus ToCloseStatus(this ProtocolError error) => error switch
     {
         ProtocolError.None => CloseStatus.NormalClosure,
-        ProtocolError.FrameTooLarge => CloseStatus.MessageTooBig,
+        ProtocolError.FrameTooLarge or ProtocolError.MessageTooLarge => CloseStatus.MessageTooBig,
+        ProtocolError.InvalidUtf8 => CloseStatus.InvalidPayloadData,
+        ProtocolError.KeepAliveTimeout => CloseStatus.InternalServerError,
+        ProtocolError.ConnectionLost => CloseStatus.AbnormalClosure,
         // Nothing can be sent once the stream has ended; 1006 is reported locally only (RFC 6455 section 7.1.5).
         ProtocolError.TruncatedFrame => CloseStatus.AbnormalClosure,
         ProtocolError.ReservedOpcode
@@ -18,7 +21,10 @@ public static class ProtocolErrorExtensions
             or ProtocolError.FragmentedControlFrame
             or ProtocolError.PayloadLengthTopBitSet
             or ProtocolError.UnmaskedFrameFromClient
-            or ProtocolError.MaskedFrameFromServer => CloseStatus.ProtocolError,
+            or ProtocolError.MaskedFrameFromServer
+            or ProtocolError.UnexpectedContinuation
+            or ProtocolError.ExpectedContinuation
+            or ProtocolError.InvalidCloseFrame => CloseStatus.ProtocolError,
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

@@ -11,6 +11,14 @@ public sealed class WebSocketProtocolException : Exception
     {
     }
 
+    /// <summary>Creates the exception for <paramref name="error"/>, caused by <paramref name="innerException"/> (a transport failure).</summary>
+    public WebSocketProtocolException(ProtocolError error, Exception innerException)
+        : base(DescribeError(error), innerException)
+    {
+        Error = error;
+        CloseStatus = error.ToCloseStatus();
+    }
+
     /// <summary>Creates the exception for <paramref name="error"/> with a custom message.</summary>
     public WebSocketProtocolException(ProtocolError error, string message)
         : base(message)
@@ -36,6 +44,13 @@ public sealed class WebSocketProtocolException : Exception
         ProtocolError.MaskedFrameFromServer => "A server sent a masked frame (RFC 6455 section 5.1).",
         ProtocolError.FrameTooLarge => "The frame's payload is longer than the configured maximum.",
         ProtocolError.TruncatedFrame => "The stream ended in the middle of a frame.",
+        ProtocolError.UnexpectedContinuation => "A continuation frame arrived with no message in progress (RFC 6455 section 5.4).",
+        ProtocolError.ExpectedContinuation => "A new message started before the fragmented one ended (RFC 6455 section 5.4).",
+        ProtocolError.InvalidUtf8 => "Text is not valid UTF-8 (RFC 6455 section 8.1).",
+        ProtocolError.MessageTooLarge => "The message is longer than the configured maximum.",
+        ProtocolError.InvalidCloseFrame => "The close frame's body or code is not allowed (RFC 6455 sections 5.5.1 and 7.4).",
+        ProtocolError.KeepAliveTimeout => "No pong answered the keepalive ping in time.",
+        ProtocolError.ConnectionLost => "The connection was lost without a closing handshake.",
         _ => "The peer broke the WebSocket protocol.",
     };
 }

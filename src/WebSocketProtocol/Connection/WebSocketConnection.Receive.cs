@@ -1,0 +1,344 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol.Framing;
+using WebSocketProtocol.Text;
+
+namespace WebSocketProtocol.Connection;
+
+/// <content>Receiving: reassembly, UTF-8 validation, limits, and the handling of control frames as they arrive.</content>
+public sealed partial class WebSocketConnection
+{
+    private readonly byte[] _controlPayload = new byte[FrameHeader.MaxControlPayloadLength];
+
+    private int _receiving;
+
+    // The data message being received.
+    private bool _inMessage;
+    private WebSocketMessageType _messageType;
+    private long _messageCharged;
+    private Utf8Validator _utf8;
+
+    // The data frame whose payload is being handed out, and the piece of it not yet copied.
+    private bool _frameHasMorePieces;
+    private bool _frameIsFinal;
+    private bool _hasPiece;
+    private Frame _piece;
+    private long _pieceOffset;
+
+    // The pooled buffer whole messages are assembled in.
+    private byte[]? _messageBuffer;
+
+    /// <summary>
+    /// Receives the next bytes of a message into <paramref name="buffer"/>, as they arrive: a large message can be
+    /// streamed in pieces without ever being held whole. Control frames met on the way are handled first; the peer's close
+    /// comes back as <see cref="WebSocketMessageType.Close"/>.
+    /// </summary>
+    /// <param name="buffer">Where the bytes go; must not be empty.</param>
+    /// <param name="cancellationToken">Abandons the wait (the connection is aborted, since a frame may be half read).</param>
+    /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
+    public async ValueTask<ReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            throw new ArgumentException("The receive buffer must not be empty.", nameof(buffer));
+        }
+
+        EnterReceive();
+        try
+        {
+            return await ReceiveCoreAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    /// <summary>
+    /// Receives a whole message into the connection's pooled buffer, which stays valid until the next receive. A message
+    /// over <see cref="WebSocketConnectionOptions.MaxMessageSize"/> fails with 1009 before it is buffered.
+    /// </summary>
+    /// <param name="cancellationToken">Abandons the wait (the connection is aborted).</param>
+    /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
+    public async ValueTask<WebSocketMessage> ReceiveMessageAsync(CancellationToken cancellationToken = default)
+    {
+        EnterReceive();
+        try
+        {
+            _messageBuffer ??= ArrayPool<byte>.Shared.Rent(4096);
+            int length = 0;
+            while (true)
+            {
+                if (length == _messageBuffer.Length)
+                {
+                    GrowMessageBuffer(length);
+                }
+
+                ReceiveResult result = await ReceiveCoreAsync(_messageBuffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return new WebSocketMessage(WebSocketMessageType.Close, ReadOnlyMemory<byte>.Empty, result.CloseStatus, result.CloseReason);
+                }
+
+                length += result.Count;
+                if (result.EndOfMessage)
+                {
+                    return new WebSocketMessage(result.MessageType, _messageBuffer.AsMemory(0, length));
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    private void EnterReceive()
+    {
+        if (Interlocked.CompareExchange(ref _receiving, 1, 0) != 0)
+        {
+            ThrowHelper.ThrowInvalidOperation("Only one receive may be in progress at a time.");
+        }
+    }
+
+    private void GrowMessageBuffer(int length)
+    {
+        // Grows by doubling, within the message limit already enforced on declared lengths.
+        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(length * 2L, 4096), Math.Max(_options.MaxMessageSize, 4096)));
+        _messageBuffer.AsSpan(0, length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_messageBuffer!);
+        _messageBuffer = larger;
+    }
+
+    private void ReturnMessageBuffer()
+    {
+        byte[]? buffer = Interlocked.Exchange(ref _messageBuffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<ReceiveResult> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (_closeReceived.Task.IsCompleted || _failure != ProtocolError.None)
+        {
+            ThrowAfterEnd();
+        }
+
+        try
+        {
+            while (true)
+            {
+                if (_hasPiece)
+                {
+                    return await TakeFromPieceAsync(buffer.Span).ConfigureAwait(false);
+                }
+
+                if (_frameHasMorePieces)
+                {
+                    if (!await _reader.ReadPayloadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        ThrowHelper.ThrowProtocolError(ProtocolError.TruncatedFrame);
+                    }
+
+                    _piece = _reader.Current;
+                    _pieceOffset = 0;
+                    _hasPiece = true;
+                    _frameHasMorePieces = !_piece.IsPayloadComplete;
+                    continue;
+                }
+
+                if (!await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    // RFC 6455 section 7.1.5: a transport that ends without a close frame is an abnormal closure.
+                    ThrowHelper.ThrowProtocolError(ProtocolError.ConnectionLost);
+                }
+
+                FrameHeader header = _reader.Current.Header;
+                if (header.Opcode.IsControl())
+                {
+                    ReceiveResult? close = await HandleControlFrameAsync(header, cancellationToken).ConfigureAwait(false);
+                    if (close is { } result)
+                    {
+                        return result;
+                    }
+
+                    continue;
+                }
+
+                StartDataFrame(header);
+                if (header.PayloadLength == 0 && header.IsFinal)
+                {
+                    return await EndMessageAsync(0).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (WebSocketProtocolException exception) when (exception.Error != _failure)
+        {
+            await FailAsync(exception.Error).ConfigureAwait(false);
+            ReleaseInput();
+            throw;
+        }
+        catch (Exception exception) when (_failure != ProtocolError.None && exception is not WebSocketProtocolException)
+        {
+            // The connection failed elsewhere (keepalive) and Abort() cut the read short.
+            throw new WebSocketProtocolException(_failure, exception);
+        }
+        catch (Exception exception) when (exception is System.IO.IOException or System.Net.Sockets.SocketException or InvalidOperationException && State != WebSocketState.Closed)
+        {
+            await FailAsync(ProtocolError.ConnectionLost).ConfigureAwait(false);
+            ReleaseInput();
+            throw new WebSocketProtocolException(ProtocolError.ConnectionLost, exception);
+        }
+    }
+
+    private void ThrowAfterEnd()
+    {
+        if (_failure != ProtocolError.None)
+        {
+            ThrowHelper.ThrowProtocolError(_failure);
+        }
+
+        ThrowHelper.ThrowInvalidOperation("The peer's close frame was already received; no more messages follow.");
+    }
+
+    /// <summary>Section 5.4: continuations only inside a message, new messages only outside one; then the size limit.</summary>
+    private void StartDataFrame(FrameHeader header)
+    {
+        if (header.Opcode == Opcode.Continuation)
+        {
+            if (!_inMessage)
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.UnexpectedContinuation);
+            }
+        }
+        else
+        {
+            if (_inMessage)
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.ExpectedContinuation);
+            }
+
+            _inMessage = true;
+            _messageType = header.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            _messageCharged = 0;
+            _utf8.Reset();
+        }
+
+        // Judged on declared lengths before any payload is read; tiny fragments pay a minimum so their count is bounded too.
+        _messageCharged += Math.Max(header.PayloadLength, _options.MinimumFragmentCharge);
+        if (_messageCharged > _options.MaxMessageSize)
+        {
+            ThrowHelper.ThrowProtocolError(ProtocolError.MessageTooLarge);
+        }
+
+        _frameIsFinal = header.IsFinal;
+        _frameHasMorePieces = header.PayloadLength != 0;
+    }
+
+    private ValueTask<ReceiveResult> TakeFromPieceAsync(Span<byte> destination)
+    {
+        ReadOnlySequence<byte> rest = _piece.Payload.Slice(_pieceOffset);
+        int count = (int)Math.Min(rest.Length, destination.Length);
+        var part = new Frame(_piece.Header, rest.Slice(0, count), _piece.PayloadOffset + _pieceOffset);
+        part.CopyPayloadTo(destination);
+        _pieceOffset += count;
+        _hasPiece = _pieceOffset < _piece.Payload.Length;
+        bool endOfMessage = !_hasPiece && !_frameHasMorePieces && _frameIsFinal;
+        if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(destination.Slice(0, count), endOfMessage))
+        {
+            // Fail fast: the bad byte is reported in the piece it arrived in (RFC 6455 section 8.1).
+            ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+        }
+
+        return endOfMessage ? EndMessageAsync(count) : new ValueTask<ReceiveResult>(new ReceiveResult(count, _messageType, false));
+    }
+
+    private ValueTask<ReceiveResult> EndMessageAsync(int count)
+    {
+        if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(ReadOnlySpan<byte>.Empty, isFinal: true))
+        {
+            ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+        }
+
+        _inMessage = false;
+        return new ValueTask<ReceiveResult>(new ReceiveResult(count, _messageType, true));
+    }
+
+    /// <summary>Reads a control frame's payload (at most 125 bytes) and acts on it; returns a result only for a close.</summary>
+    private async ValueTask<ReceiveResult?> HandleControlFrameAsync(FrameHeader header, CancellationToken cancellationToken)
+    {
+        int length = 0;
+        while (await _reader.ReadPayloadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            length += _reader.Current.CopyPayloadTo(_controlPayload.AsSpan(length));
+        }
+
+        switch (header.Opcode)
+        {
+            case Opcode.Ping:
+                // Section 5.5.2: a pong with the same payload, unless the close has already gone out.
+                await SendControlAsync(Opcode.Pong, _controlPayload.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                return null;
+            case Opcode.Pong:
+                // Section 5.5.3: an unsolicited pong is allowed and ignored; any pong proves the peer alive.
+                OnPongReceived();
+                return null;
+            default:
+                return await HandleCloseFrameAsync(_controlPayload.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<ReceiveResult?> HandleCloseFrameAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        CloseStatus status = CloseStatus.NoStatusReceived;
+        string reason = string.Empty;
+        if (body.Length == 1)
+        {
+            ThrowHelper.ThrowProtocolError(ProtocolError.InvalidCloseFrame);
+        }
+
+        if (body.Length >= 2)
+        {
+            ushort code = BinaryPrimitives.ReadUInt16BigEndian(body.Span);
+            if (!CloseStatusRules.IsValidReceived(code))
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.InvalidCloseFrame);
+            }
+
+            ReadOnlySpan<byte> reasonBytes = body.Span.Slice(2);
+            if (!Utf8Validator.IsValid(reasonBytes))
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+            }
+
+            status = (CloseStatus)code;
+            reason = reasonBytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(reasonBytes.ToArray());
+        }
+
+        PeerCloseStatus = status;
+        PeerCloseReason = reason;
+        CompareExchangeState(WebSocketState.Open, WebSocketState.CloseReceived);
+
+        // Section 5.5.1: answer with a close, echoing the code, unless ours already went out.
+        CloseStatus echo = status == CloseStatus.NoStatusReceived ? CloseStatus.NormalClosure : status;
+        await SendCloseAsync(status == CloseStatus.NoStatusReceived ? null : echo, null, cancellationToken).ConfigureAwait(false);
+        _closeReceived.TrySetResult(true);
+        if (Role == WebSocketRole.Server)
+        {
+            // Section 7.1.1: the server closes the TCP connection first.
+            await CloseTransportAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ReceiveResult(0, WebSocketMessageType.Close, true, status, reason);
+    }
+}

@@ -1,0 +1,341 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol.Framing;
+using WebSocketProtocol.Text;
+
+namespace WebSocketProtocol.Connection;
+
+/// <content>Sending: whole and streamed messages, prepared frames, control frames, failure and keepalive.</content>
+public sealed partial class WebSocketConnection
+{
+    // The message being streamed with SendFragmentAsync, which holds _messageLock between calls.
+    private bool _streamingSend;
+    private Utf8Validator _sendUtf8;
+
+    private long _lastPingTicks;
+    private long _pingSentTicks;
+    private int _pingOutstanding;
+    private int _keepAliveBusy;
+
+    /// <summary>
+    /// Sends a whole message, in fragments of <see cref="WebSocketConnectionOptions.FragmentSize"/> when it is longer.
+    /// Safe to call from many threads at once: messages go out whole, one after another.
+    /// </summary>
+    /// <param name="message">The payload; text must be valid UTF-8.</param>
+    /// <param name="messageType">Text or binary.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, CancellationToken cancellationToken = default)
+    {
+        Opcode opcode = ToOpcode(messageType);
+        if (opcode == Opcode.Text && !Utf8Validator.IsValid(message.Span))
+        {
+            throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(message));
+        }
+
+        await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
+            do
+            {
+                int count = Math.Min(fragment, message.Length);
+                await WriteFrameAsync(opcode, message.Slice(0, count), count == message.Length, cancellationToken).ConfigureAwait(false);
+                message = message.Slice(count);
+                opcode = Opcode.Continuation;
+            }
+            while (!message.IsEmpty);
+        }
+        finally
+        {
+            _messageLock.Release();
+        }
+    }
+
+    /// <summary>Sends <paramref name="text"/> as one text message.</summary>
+    /// <param name="text">The text; unpaired surrogates are refused.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public async ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
+    {
+        if (text is null)
+        {
+            throw new ArgumentNullException(nameof(text));
+        }
+
+        int length = Utf8Encoder.GetByteCount(text.AsSpan());
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            Utf8Encoder.GetBytes(text.AsSpan(), buffer);
+            await SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Streams a message one fragment per call: the first call starts it with <paramref name="messageType"/>, the call with
+    /// <paramref name="endOfMessage"/> set ends it. Other messages wait until it ends; control frames may go out between.
+    /// </summary>
+    /// <param name="fragment">The next bytes; text is validated across calls.</param>
+    /// <param name="messageType">Text or binary; the same for every call of one message.</param>
+    /// <param name="endOfMessage">Whether this fragment ends the message.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public async ValueTask SendFragmentAsync(ReadOnlyMemory<byte> fragment, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken = default)
+    {
+        Opcode opcode = ToOpcode(messageType);
+        if (!_streamingSend)
+        {
+            await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _streamingSend = true;
+            _sendUtf8.Reset();
+        }
+        else
+        {
+            opcode = Opcode.Continuation;
+        }
+
+        try
+        {
+            if (messageType == WebSocketMessageType.Text && !_sendUtf8.TryValidate(fragment.Span, endOfMessage))
+            {
+                throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(fragment));
+            }
+
+            await WriteFrameAsync(opcode, fragment, endOfMessage, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A half-sent message cannot be resumed: end the stream so other senders are not blocked forever.
+            EndStreamingSend();
+            throw;
+        }
+
+        if (endOfMessage)
+        {
+            EndStreamingSend();
+        }
+    }
+
+    /// <summary>Writes a frame encoded once for many connections (a broadcast), as a whole message.</summary>
+    /// <param name="frame">A final text or binary frame.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public async ValueTask SendPreparedAsync(PreparedFrame frame, CancellationToken cancellationToken = default)
+    {
+        if (frame is null)
+        {
+            throw new ArgumentNullException(nameof(frame));
+        }
+
+        if (frame.Header.Opcode.IsControl() || frame.Header.Opcode == Opcode.Continuation || !frame.Header.IsFinal)
+        {
+            throw new ArgumentException("A prepared message is one final text or binary frame.", nameof(frame));
+        }
+
+        await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                EnsureCanSend();
+                _writer.WritePrepared(frame);
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _frameLock.Release();
+            }
+        }
+        finally
+        {
+            _messageLock.Release();
+        }
+    }
+
+    /// <summary>Sends a ping carrying up to 125 bytes; the peer's pong is absorbed by the receive.</summary>
+    /// <param name="payload">Application data the pong will echo.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public ValueTask PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default) =>
+        SendControlAsync(Opcode.Ping, payload, cancellationToken);
+
+    private void EndStreamingSend()
+    {
+        _streamingSend = false;
+        _messageLock.Release();
+    }
+
+    private static Opcode ToOpcode(WebSocketMessageType messageType) => messageType switch
+    {
+        WebSocketMessageType.Text => Opcode.Text,
+        WebSocketMessageType.Binary => Opcode.Binary,
+        _ => throw new ArgumentOutOfRangeException(nameof(messageType), "Send text or binary; use CloseAsync to close."),
+    };
+
+    private async ValueTask WriteFrameAsync(Opcode opcode, ReadOnlyMemory<byte> payload, bool isFinal, CancellationToken cancellationToken)
+    {
+        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureCanSend();
+            _writer.WriteFrame(opcode, payload.Span, isFinal);
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _frameLock.Release();
+        }
+    }
+
+    private async ValueTask SendControlAsync(Opcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_closeSent)
+            {
+                // After our close, nothing else may be sent (RFC 6455 section 5.5.1).
+                return;
+            }
+
+            _writer.WriteFrame(opcode, payload.Span);
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _frameLock.Release();
+        }
+    }
+
+    /// <summary>Sends our close frame once; <paramref name="status"/> null sends an empty body.</summary>
+    private async ValueTask SendCloseAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
+    {
+        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_closeSent || State == WebSocketState.Closed)
+            {
+                return;
+            }
+
+            _closeSent = true;
+            if (status is { } code)
+            {
+                _writer.WriteClose(code, (reason ?? string.Empty).AsSpan());
+            }
+            else
+            {
+                _writer.WriteClose();
+            }
+
+            CompareExchangeState(WebSocketState.Open, WebSocketState.CloseSent);
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _frameLock.Release();
+        }
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            // The transport's reading side is gone: the peer cannot receive anything more.
+            throw new WebSocketProtocolException(ProtocolError.ConnectionLost);
+        }
+    }
+
+    private void EnsureCanSend()
+    {
+        if (_closeSent || State == WebSocketState.Closed)
+        {
+            ThrowHelper.ThrowInvalidOperation("The connection is closing or closed; no more messages can be sent.");
+        }
+    }
+
+    /// <summary>Fails the connection: the close code for <paramref name="error"/> goes out when it can, then the transport is dropped.</summary>
+    private async ValueTask FailAsync(ProtocolError error)
+    {
+        if (_failure != ProtocolError.None)
+        {
+            return;
+        }
+
+        _failure = error;
+        CloseStatus status = error.ToCloseStatus();
+        if (CloseStatusRules.IsSendable((ushort)status) && !_closeSent && State != WebSocketState.Closed)
+        {
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+            try
+            {
+                await SendCloseAsync(status, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
+            {
+                // The peer may be unable to take it; the connection is dropped regardless.
+            }
+        }
+
+        Abort();
+    }
+
+    private void CompareExchangeState(WebSocketState expected, WebSocketState next) =>
+        Interlocked.CompareExchange(ref _state, (int)next, (int)expected);
+
+    private void OnPongReceived() => Volatile.Write(ref _pingOutstanding, 0);
+
+    private void OnKeepAliveTick()
+    {
+        if (State != WebSocketState.Open || Interlocked.Exchange(ref _keepAliveBusy, 1) != 0)
+        {
+            return;
+        }
+
+        long now = MonotonicClock.Milliseconds;
+        if (Volatile.Read(ref _pingOutstanding) != 0)
+        {
+            if (now - Volatile.Read(ref _pingSentTicks) > (long)_options.KeepAliveTimeout.TotalMilliseconds)
+            {
+                // The peer vanished (no FIN, no pong): fail with 1011 so the application hears of it.
+                _ = FailAsync(ProtocolError.KeepAliveTimeout).AsTask();
+            }
+
+            Volatile.Write(ref _keepAliveBusy, 0);
+            return;
+        }
+
+        if (now - _lastPingTicks < (long)_options.KeepAliveInterval.TotalMilliseconds)
+        {
+            Volatile.Write(ref _keepAliveBusy, 0);
+            return;
+        }
+
+        _lastPingTicks = now;
+        Volatile.Write(ref _pingSentTicks, now);
+        Volatile.Write(ref _pingOutstanding, 1);
+        _ = SendKeepAlivePingAsync();
+    }
+
+    private async Task SendKeepAlivePingAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.KeepAliveTimeout);
+            await SendControlAsync(Opcode.Ping, ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
+        {
+            // A ping that cannot go out will not be answered either; the timeout check fails the connection.
+        }
+        finally
+        {
+            Volatile.Write(ref _keepAliveBusy, 0);
+        }
+    }
+}

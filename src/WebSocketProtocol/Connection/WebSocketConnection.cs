@@ -1,0 +1,261 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol.Framing;
+using WebSocketProtocol.Text;
+
+namespace WebSocketProtocol.Connection;
+
+/// <summary>
+/// A WebSocket connection at the level of messages, over the pipes of an upgraded transport: it reassembles fragments,
+/// validates text, answers pings, runs the closing handshake and keepalive, and fails with the right close code.
+/// </summary>
+/// <remarks>
+/// <para>Thread safety: one receive at a time (a second concurrent receive throws); any number of concurrent sends.
+/// The frames of two messages never interleave, and control frames (pongs, the close) go out between the fragments of a
+/// long message.</para>
+/// <para>Every protocol violation by the peer sends the close code its rule maps to (1002, 1007, 1009), drops the
+/// transport and throws <see cref="WebSocketProtocolException"/> from the receive; messages received before it were
+/// delivered first.</para>
+/// </remarks>
+public sealed partial class WebSocketConnection : IDisposable
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly FrameReader _reader;
+    private readonly FrameWriter _writer;
+    private readonly WebSocketConnectionOptions _options;
+
+    // One outgoing data message at a time; one frame write-and-flush at a time.
+    private readonly SemaphoreSlim _messageLock = new(1, 1);
+    private readonly SemaphoreSlim _frameLock = new(1, 1);
+
+    private readonly TaskCompletionSource<bool> _closeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Timer? _keepAliveTimer;
+
+    private int _state;
+    private bool _closeSent;
+    private ProtocolError _failure;
+    private int _disposed;
+
+    /// <summary>Creates a connection over pipes whose opening handshake has completed.</summary>
+    /// <param name="input">Bytes from the peer, starting at the first frame.</param>
+    /// <param name="output">Bytes to the peer.</param>
+    /// <param name="options">Role, limits and timers.</param>
+    /// <param name="subprotocol">The subprotocol agreed in the handshake, if any.</param>
+    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subprotocol = null)
+    {
+        _input = input ?? throw new ArgumentNullException(nameof(input));
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.MaxMessageSize < FrameHeader.MaxControlPayloadLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxMessageSize must admit a control frame (125 bytes).");
+        }
+
+        Subprotocol = subprotocol;
+        _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = options.MaxMessageSize });
+        _writer = new FrameWriter(output, options.Role);
+        if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan && options.KeepAliveInterval > TimeSpan.Zero)
+        {
+            _lastPingTicks = MonotonicClock.Milliseconds;
+            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, Math.Min(options.KeepAliveInterval.Ticks, options.KeepAliveTimeout.Ticks) / 4));
+            _keepAliveTimer = new Timer(static state => ((WebSocketConnection)state!).OnKeepAliveTick(), this, tick, tick);
+        }
+    }
+
+    /// <summary>The side this connection plays.</summary>
+    public WebSocketRole Role => _options.Role;
+
+    /// <summary>The subprotocol agreed in the handshake, or <see langword="null"/>.</summary>
+    public string? Subprotocol { get; }
+
+    /// <summary>Where the connection is in its life.</summary>
+    public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
+
+    /// <summary>The status the peer closed with, once its close frame arrived.</summary>
+    public CloseStatus? PeerCloseStatus { get; private set; }
+
+    /// <summary>The reason the peer gave in its close frame, once it arrived.</summary>
+    public string? PeerCloseReason { get; private set; }
+
+    /// <summary>
+    /// Starts (or answers) the closing handshake: sends a close frame with <paramref name="status"/> and
+    /// <paramref name="reason"/>, waits for the peer's close frame (discarding messages if no receive is running), then
+    /// closes the transport (a server first; a client after the server, RFC 6455 section 7.1.1). Gives up after
+    /// <see cref="WebSocketConnectionOptions.CloseTimeout"/> and closes anyway.
+    /// </summary>
+    /// <param name="status">A status that may be sent (not 1005, 1006 or 1015).</param>
+    /// <param name="reason">At most 123 UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Abandons the wait; the transport is closed regardless.</param>
+    public async Task CloseAsync(CloseStatus status, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        // Validate before anything goes out, so a bad reason fails the call rather than the connection.
+        Span<byte> probe = stackalloc byte[FrameHeader.MaxControlPayloadLength];
+        FrameWriter.FormatCloseBody(status, (reason ?? string.Empty).AsSpan(), probe);
+
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await SendCloseAsync(status, reason, linked.Token).ConfigureAwait(false);
+            if (!_closeReceived.Task.IsCompleted)
+            {
+                if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
+                {
+                    try
+                    {
+                        await DrainUntilCloseAsync(linked.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _receiving, 0);
+                    }
+                }
+                else
+                {
+                    await WaitAsync(_closeReceived.Task, linked.Token).ConfigureAwait(false);
+                }
+            }
+
+            await CloseTransportAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
+        {
+            // No answer in time, or the transport broke: the connection ends here either way.
+            Abort();
+            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Closes the transport at once, without a closing handshake; a receive in progress ends with an error.</summary>
+    public void Abort()
+    {
+        Volatile.Write(ref _state, (int)WebSocketState.Closed);
+        _keepAliveTimer?.Dispose();
+        _closeReceived.TrySetResult(false);
+        _output.CancelPendingFlush();
+        try
+        {
+            _output.Complete();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        // The frame reader belongs to the receiving thread: release the input here only when no receive runs.
+        if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
+        {
+            ReleaseInput();
+            Volatile.Write(ref _receiving, 0);
+        }
+        else
+        {
+            _input.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Aborts the connection if it is still open and returns the pooled buffers.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Abort();
+        ReleaseInput();
+        ReturnMessageBuffer();
+    }
+
+    private async Task DrainUntilCloseAsync(CancellationToken cancellationToken)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (true)
+            {
+                ReceiveResult result = await ReceiveCoreAsync(scratch, cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private async Task CloseTransportAsync(CancellationToken cancellationToken)
+    {
+        if (Role == WebSocketRole.Client)
+        {
+            // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for that end of stream.
+            try
+            {
+                while (true)
+                {
+                    ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    _input.AdvanceTo(read.Buffer.End);
+                    if (read.IsCompleted || read.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader was already released by a failure path.
+            }
+        }
+
+        Volatile.Write(ref _state, (int)WebSocketState.Closed);
+        _keepAliveTimer?.Dispose();
+        TryComplete();
+    }
+
+    private void TryComplete()
+    {
+        try
+        {
+            _output.Complete();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        ReleaseInput();
+    }
+
+    private void ReleaseInput()
+    {
+        try
+        {
+            _reader.ReleaseInput();
+            _input.Complete();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already released.
+        }
+    }
+
+    private static async Task WaitAsync(Task task, CancellationToken cancellationToken)
+    {
+        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(true), cancelled))
+        {
+            if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+    }
+}

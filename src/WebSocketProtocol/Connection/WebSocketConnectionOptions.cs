@@ -1,0 +1,41 @@
+using System;
+using System.Threading;
+
+namespace WebSocketProtocol.Connection;
+
+/// <summary>Limits and timers of a <see cref="WebSocketConnection"/>; the defaults are safe for a public server.</summary>
+public sealed class WebSocketConnectionOptions
+{
+    /// <summary>Creates options for <paramref name="role"/>.</summary>
+    public WebSocketConnectionOptions(WebSocketRole role) => Role = role;
+
+    /// <summary>The side this connection plays.</summary>
+    public WebSocketRole Role { get; }
+
+    /// <summary>The longest message accepted, fragments summed; a longer one fails with 1009 before it is buffered. Default 1 MiB.</summary>
+    public long MaxMessageSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Each received data frame counts at least this many bytes against <see cref="MaxMessageSize"/>, so a message of a
+    /// million empty fragments is bounded too. Default 16.
+    /// </summary>
+    public int MinimumFragmentCharge { get; set; } = 16;
+
+    /// <summary>Outgoing messages longer than this go out in fragments of this size; 0 never fragments. Default 0.</summary>
+    public int FragmentSize { get; set; }
+
+    /// <summary>How often a ping is sent; <see cref="Timeout.InfiniteTimeSpan"/> turns keepalive off. Default 20 s for a server, off for a client.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a keepalive ping may wait for its pong before the connection fails with 1011. Default 20 s.</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long to wait for the peer's close frame (and, for a client, the server's TCP close) after ours. Default 10 s.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Server defaults: keepalive on, since browsers cannot send pings.</summary>
+    public static WebSocketConnectionOptions ForServer() => new(WebSocketRole.Server);
+
+    /// <summary>Client defaults: keepalive off.</summary>
+    public static WebSocketConnectionOptions ForClient() => new(WebSocketRole.Client) { KeepAliveInterval = Timeout.InfiniteTimeSpan };
+}

@@ -1,0 +1,364 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.Framing;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Connection;
+
+public class WebSocketConnectionTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private static async Task<(Opcode Opcode, byte[] Payload)> ReadFrameAsync(RawPeer peer)
+    {
+        Assert.True(await peer.Reader.ReadFrameAsync().AsTask().WaitAsync(Bound));
+        Frame frame = peer.Reader.Current;
+        var payload = new byte[frame.Payload.Length];
+        frame.CopyPayloadTo(payload);
+        return (frame.Header.Opcode, payload);
+    }
+
+    private static async Task<(ushort Code, string Reason)> ReadCloseAsync(RawPeer peer)
+    {
+        var (opcode, payload) = await ReadFrameAsync(peer);
+        Assert.Equal(Opcode.Close, opcode);
+        return (BinaryPrimitives.ReadUInt16BigEndian(payload), Encoding.UTF8.GetString(payload.AsSpan(2)));
+    }
+
+    [Theory]
+    [InlineData(WebSocketMessageType.Text, 0)]
+    [InlineData(WebSocketMessageType.Text, 5)]
+    [InlineData(WebSocketMessageType.Binary, 70_000)]
+    public async Task A_message_sent_by_one_side_is_received_whole_by_the_other_both_ways(WebSocketMessageType type, int length)
+    {
+        using var pair = new ConnectionPair();
+        byte[] payload = Enumerable.Range(0, length).Select(i => (byte)('a' + (i % 26))).ToArray();
+
+        await pair.Client.SendAsync(payload, type);
+        WebSocketMessage atServer = await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(type, atServer.MessageType);
+        Assert.Equal(payload, atServer.Data.ToArray());
+
+        await pair.Server.SendAsync(atServer.Data, type);
+        WebSocketMessage atClient = await pair.Client.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(payload, atClient.Data.ToArray());
+    }
+
+    [Fact]
+    public async Task A_message_auto_fragmented_by_the_sender_is_streamed_in_pieces_then_reassembled()
+    {
+        var clientOptions = ConnectionPair.Quiet(WebSocketRole.Client);
+        clientOptions.FragmentSize = 1000;
+        using var pair = new ConnectionPair(clientOptions: clientOptions);
+        byte[] payload = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("héllo wörld 😀 ", 500)));
+
+        await pair.Client.SendAsync(payload, WebSocketMessageType.Text);
+
+        var received = new System.IO.MemoryStream();
+        var buffer = new byte[333];
+        ReceiveResult result;
+        int pieces = 0;
+        do
+        {
+            result = await pair.Server.ReceiveAsync(buffer).AsTask().WaitAsync(Bound);
+            received.Write(buffer, 0, result.Count);
+            pieces++;
+        }
+        while (!result.EndOfMessage);
+
+        Assert.Equal(payload, received.ToArray());
+        Assert.True(pieces >= payload.Length / 333);
+    }
+
+    [Fact]
+    public async Task Thirty_two_concurrent_senders_never_interleave_the_frames_of_two_messages()
+    {
+        var clientOptions = ConnectionPair.Quiet(WebSocketRole.Client);
+        clientOptions.FragmentSize = 100;
+        using var pair = new ConnectionPair(clientOptions: clientOptions);
+        const int Senders = 32;
+        const int PerSender = 20;
+
+        Task[] senders = Enumerable.Range(0, Senders).Select(s => Task.Run(async () =>
+        {
+            for (int m = 0; m < PerSender; m++)
+            {
+                byte[] message = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"[{s:D2}:{m:D2}]", 60)));
+                await pair.Client.SendAsync(message, WebSocketMessageType.Text);
+            }
+        })).ToArray();
+
+        var seen = new ConcurrentDictionary<string, int>();
+        for (int i = 0; i < Senders * PerSender; i++)
+        {
+            WebSocketMessage message = await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+            string text = Encoding.ASCII.GetString(message.Data.Span);
+            string token = text[..7];
+            Assert.Equal(string.Concat(Enumerable.Repeat(token, 60)), text);
+            seen.AddOrUpdate(token, 1, (_, n) => n + 1);
+        }
+
+        await Task.WhenAll(senders).WaitAsync(Bound);
+        Assert.Equal(Senders * PerSender, seen.Count);
+    }
+
+    [Fact]
+    public async Task A_ping_is_answered_with_a_pong_carrying_the_same_payload_and_a_pong_is_ignored()
+    {
+        using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server));
+        peer.Writer.WritePong("unsolicited"u8);
+        peer.Writer.WritePing("are you there"u8);
+        peer.Writer.WriteFrame(Opcode.Text, "after"u8);
+        await peer.FlushAsync();
+
+        WebSocketMessage message = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        var (opcode, payload) = await ReadFrameAsync(peer);
+
+        Assert.Equal("after", Encoding.UTF8.GetString(message.Data.Span));
+        Assert.Equal(Opcode.Pong, opcode);
+        Assert.Equal("are you there", Encoding.UTF8.GetString(payload));
+    }
+
+    [Fact]
+    public async Task Control_frames_between_fragments_are_handled_and_the_message_reassembled()
+    {
+        using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server));
+        peer.Writer.WriteFrame(Opcode.Text, "Hel"u8, isFinal: false);
+        peer.Writer.WritePing("p"u8);
+        peer.Writer.WriteFrame(Opcode.Continuation, ""u8, isFinal: false);
+        peer.Writer.WritePong();
+        peer.Writer.WriteFrame(Opcode.Continuation, "lo"u8);
+        await peer.FlushAsync();
+
+        WebSocketMessage message = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal("Hello", Encoding.UTF8.GetString(message.Data.Span));
+        Assert.Equal(Opcode.Pong, (await ReadFrameAsync(peer)).Opcode);
+    }
+
+    [Fact]
+    public async Task A_clean_close_started_by_the_client_is_echoed_and_both_sides_end_closed()
+    {
+        using var pair = new ConnectionPair();
+        await pair.Client.SendTextAsync("last words");
+
+        Task closing = pair.Client.CloseAsync(CloseStatus.NormalClosure, "bye");
+        WebSocketMessage last = await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        WebSocketMessage close = await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        await closing.WaitAsync(Bound);
+
+        Assert.Equal("last words", Encoding.UTF8.GetString(last.Data.Span));
+        Assert.Equal(WebSocketMessageType.Close, close.MessageType);
+        Assert.Equal(CloseStatus.NormalClosure, close.CloseStatus);
+        Assert.Equal("bye", close.CloseReason);
+        Assert.Equal(CloseStatus.NormalClosure, pair.Client.PeerCloseStatus);
+        Assert.Equal(WebSocketState.Closed, pair.Server.State);
+        Assert.Equal(WebSocketState.Closed, pair.Client.State);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pair.Client.SendTextAsync("too late").AsTask());
+    }
+
+    [Fact]
+    public async Task A_close_started_by_the_server_with_no_receive_running_drains_to_the_peers_close()
+    {
+        using var pair = new ConnectionPair();
+        Task clientReceives = Task.Run(async () =>
+        {
+            WebSocketMessage message = await pair.Client.ReceiveMessageAsync();
+            Assert.Equal(WebSocketMessageType.Close, message.MessageType);
+            Assert.Equal(CloseStatus.GoingAway, message.CloseStatus);
+            await pair.Client.CloseAsync(CloseStatus.NormalClosure);
+        });
+
+        await pair.Server.CloseAsync(CloseStatus.GoingAway, "shutting down").WaitAsync(Bound);
+        await clientReceives.WaitAsync(Bound);
+
+        Assert.Equal(CloseStatus.GoingAway, pair.Server.PeerCloseStatus);
+        Assert.Equal(WebSocketState.Closed, pair.Server.State);
+    }
+
+    [Fact]
+    public async Task A_close_that_gets_no_answer_completes_after_the_close_timeout()
+    {
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.CloseTimeout = TimeSpan.FromMilliseconds(300);
+        using var peer = new RawPeer(options);
+
+        await peer.UnderTest.CloseAsync(CloseStatus.NormalClosure).WaitAsync(Bound);
+
+        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal((ushort)1000, (await ReadCloseAsync(peer)).Code);
+    }
+
+    public static TheoryData<string, byte[], ushort, ProtocolError> Violations() => new()
+    {
+        { "continuation with no message", Frame(0x80, "x"u8.ToArray()), 1002, ProtocolError.UnexpectedContinuation },
+        { "new message inside a fragmented one", Concat(Frame(0x01, "a"u8.ToArray()), Frame(0x81, "b"u8.ToArray())), 1002, ProtocolError.ExpectedContinuation },
+        { "invalid UTF-8 text", Frame(0x81, new byte[] { 0xCE, 0xBA, 0xED, 0xA0, 0x80 }), 1007, ProtocolError.InvalidUtf8 },
+        { "text ending inside a code point", Frame(0x81, new byte[] { 0xF0, 0x9F }), 1007, ProtocolError.InvalidUtf8 },
+        { "close with one byte", Frame(0x88, new byte[] { 0x03 }), 1002, ProtocolError.InvalidCloseFrame },
+        { "close code 1005", Frame(0x88, new byte[] { 0x03, 0xED }), 1002, ProtocolError.InvalidCloseFrame },
+        { "close code 999", Frame(0x88, new byte[] { 0x03, 0xE7 }), 1002, ProtocolError.InvalidCloseFrame },
+        { "close code 2999", Frame(0x88, new byte[] { 0x0B, 0xB7 }), 1002, ProtocolError.InvalidCloseFrame },
+        { "close code 5000", Frame(0x88, new byte[] { 0x13, 0x88 }), 1002, ProtocolError.InvalidCloseFrame },
+        { "close reason invalid UTF-8", Frame(0x88, new byte[] { 0x03, 0xE8, 0xFF }), 1007, ProtocolError.InvalidUtf8 },
+        { "reserved opcode", Frame(0x83, Array.Empty<byte>()), 1002, ProtocolError.ReservedOpcode },
+        { "RSV1 without an extension", Frame(0xC1, "a"u8.ToArray()), 1002, ProtocolError.ReservedBitsSet },
+        { "unmasked frame at a server", new byte[] { 0x81, 0x01, 0x61 }, 1002, ProtocolError.UnmaskedFrameFromClient },
+        { "message over the limit in fragments", Concat(Frame(0x02, new byte[600]), Frame(0x00, new byte[600])), 1009, ProtocolError.MessageTooLarge },
+        { "frame over the limit", Frame(0x82, new byte[1100]), 1009, ProtocolError.FrameTooLarge },
+    };
+
+    private static byte[] Frame(byte first, byte[] payload)
+    {
+        var header = new FrameHeader((Opcode)(first & 0x0F), payload.Length, (first & 0x80) != 0, (ReservedBits)(first & 0x70), isMasked: true, maskKey: 0x5eed1234);
+        var bytes = new byte[header.EncodedLength + payload.Length];
+        int written = header.Write(bytes);
+        PayloadMask.Apply(payload, bytes.AsSpan(written), header.MaskKey, 0);
+        return bytes;
+    }
+
+    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public async Task Each_violation_closes_with_its_code_then_fails_the_receive_with_its_error_after_earlier_messages(string name, byte[] wire, ushort code, ProtocolError error)
+    {
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.MaxMessageSize = 1000;
+        using var peer = new RawPeer(options);
+        await peer.SendRawAsync(Concat(Frame(0x81, "before"u8.ToArray()), wire));
+
+        WebSocketMessage before = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        string beforeText = Encoding.UTF8.GetString(before.Data.Span);
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+
+        Assert.Equal("before", beforeText);
+        Assert.True(error == exception.Error, name);
+        Assert.Equal(code, (await ReadCloseAsync(peer)).Code);
+        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+    }
+
+    [Fact]
+    public async Task A_transport_that_ends_without_a_close_frame_is_a_typed_connection_lost_error()
+    {
+        using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Client));
+        await peer.Output.CompleteAsync();
+
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+
+        Assert.Equal(ProtocolError.ConnectionLost, exception.Error);
+        Assert.Equal(CloseStatus.AbnormalClosure, exception.CloseStatus);
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_answering_pings_fails_the_connection_with_1011()
+    {
+        var options = new WebSocketConnectionOptions(WebSocketRole.Server)
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(100),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(300),
+        };
+        using var peer = new RawPeer(options);
+
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+
+        Assert.Equal(ProtocolError.KeepAliveTimeout, exception.Error);
+        Assert.Equal(Opcode.Ping, (await ReadFrameAsync(peer)).Opcode);
+        Assert.Equal((ushort)1011, (await ReadCloseAsync(peer)).Code);
+    }
+
+    [Fact]
+    public async Task A_peer_that_answers_pings_keeps_the_connection_alive()
+    {
+        var serverOptions = new WebSocketConnectionOptions(WebSocketRole.Server)
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(50),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(500),
+        };
+        using var pair = new ConnectionPair(serverOptions);
+        using var stop = new CancellationTokenSource();
+        Task clientLoop = Task.Run(async () =>
+        {
+            // The client's receive answers the pings; it ends with the server's close.
+            while ((await pair.Client.ReceiveMessageAsync()).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        });
+        Task<WebSocketMessage> serverReceive = pair.Server.ReceiveMessageAsync().AsTask();
+
+        await Task.Delay(700);
+        await pair.Client.SendTextAsync("still here");
+
+        Assert.Equal("still here", Encoding.UTF8.GetString((await serverReceive.WaitAsync(Bound)).Data.Span));
+        Assert.Equal(WebSocketState.Open, pair.Server.State);
+        await pair.Server.CloseAsync(CloseStatus.NormalClosure).WaitAsync(Bound);
+        await clientLoop.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task Invalid_sends_are_refused_before_anything_goes_out()
+    {
+        using var pair = new ConnectionPair();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => pair.Client.SendAsync(new byte[] { 0xFF }, WebSocketMessageType.Text).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => pair.Client.CloseAsync(CloseStatus.NormalClosure, new string('x', 124)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => pair.Client.CloseAsync(CloseStatus.AbnormalClosure));
+        Assert.Equal(WebSocketState.Open, pair.Client.State);
+    }
+
+    [Fact]
+    public async Task A_message_streamed_with_send_fragment_arrives_as_one_message()
+    {
+        using var pair = new ConnectionPair();
+
+        await pair.Client.SendFragmentAsync("Hel"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: false);
+        await pair.Client.SendFragmentAsync(new byte[] { 0xC3 }, WebSocketMessageType.Text, endOfMessage: false);
+        await pair.Client.SendFragmentAsync(new byte[] { 0xA9, (byte)'!' }, WebSocketMessageType.Text, endOfMessage: true);
+        await pair.Client.SendTextAsync("next");
+
+        Assert.Equal("Helé!", Encoding.UTF8.GetString((await pair.Server.ReceiveMessageAsync()).Data.Span));
+        Assert.Equal("next", Encoding.UTF8.GetString((await pair.Server.ReceiveMessageAsync()).Data.Span));
+    }
+
+    [Fact]
+    public async Task Echoing_messages_allocates_nothing_in_steady_state()
+    {
+        using var pair = new ConnectionPair();
+        byte[] payload = Encoding.UTF8.GetBytes("steady state message ünïcode");
+        for (int i = 0; i < 200; i++)
+        {
+            await EchoOnce();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            ValueTask echo = EchoOnce();
+            if (!echo.IsCompletedSuccessfully)
+            {
+                throw new InvalidOperationException("The in-memory echo did not complete synchronously.");
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        async ValueTask EchoOnce()
+        {
+            await pair.Client.SendAsync(payload, WebSocketMessageType.Text);
+            WebSocketMessage atServer = await pair.Server.ReceiveMessageAsync();
+            await pair.Server.SendAsync(atServer.Data, WebSocketMessageType.Text);
+            WebSocketMessage atClient = await pair.Client.ReceiveMessageAsync();
+            if (atClient.Data.Length != payload.Length)
+            {
+                throw new InvalidOperationException("Echo mismatch.");
+            }
+        }
+    }
+}
