@@ -5,6 +5,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The interop tests run Node's ws package as a peer: install it once (no lock file is written, see the folder's .npmrc).
+node_interop=tests/WebSocketProtocol.Tests/Interop/node
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "error: $tool is required by the interop tests ($node_interop) but is not on PATH" >&2
+    exit 1
+  fi
+done
+# Installed when missing, or when the installed ws is not the version package.json pins.
+if [ ! -d "$node_interop/node_modules/ws" ] || ! node -e '
+  const dir = process.argv[1];
+  const pinned = require(dir + "/package.json").dependencies.ws;
+  process.exit(require(dir + "/node_modules/ws/package.json").version === pinned ? 0 : 1);
+' "$PWD/$node_interop"; then
+  npm install --no-audit --no-fund --prefix "$node_interop"
+fi
+
 dotnet build WebSocketProtocol.sln -c Release
 
 log=$(mktemp)

@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace WebSocketProtocol.Tests.Interop;
+
+/// <summary>
+/// A Node script from the repository's <c>tests/WebSocketProtocol.Tests/Interop/node</c> folder run as a child process, its
+/// standard output read line by line. Disposing closes its standard input, waits briefly for it to exit, and kills the
+/// process tree it started if it has not.
+/// </summary>
+internal sealed class NodeProcess : IAsyncDisposable
+{
+    private static readonly Lazy<string> LazyScriptsDirectory = new(FindScriptsDirectory);
+
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _output = new();
+    private readonly StringBuilder _error = new();
+
+    private NodeProcess(Process process) => _process = process;
+
+    /// <summary>The folder holding package.json, the scripts and (once installed) node_modules.</summary>
+    public static string ScriptsDirectory => LazyScriptsDirectory.Value;
+
+    /// <summary>Every line the process wrote to standard output so far.</summary>
+    public IReadOnlyList<string> Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToArray();
+            }
+        }
+    }
+
+    /// <summary>What the process wrote to standard error so far.</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_error)
+            {
+                return _error.ToString();
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts <c>node <paramref name="script"/> <paramref name="arguments"/></c> in <see cref="ScriptsDirectory"/>.</summary>
+    public static NodeProcess Start(string script, params string[] arguments)
+    {
+        string directory = ScriptsDirectory;
+        if (!Directory.Exists(Path.Combine(directory, "node_modules", "ws")))
+        {
+            throw new InvalidOperationException(
+                $"The ws package is not installed in {directory}: run eng/test.sh, which runs npm install there.");
+        }
+
+        var startInfo = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = directory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        startInfo.ArgumentList.Add(script);
+        foreach (string argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = startInfo };
+        var node = new NodeProcess(process);
+        process.OutputDataReceived += (_, e) => node.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => node.OnError(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    /// <summary>Reads standard output up to the first line starting with <paramref name="prefix"/> and returns the rest of that line.</summary>
+    /// <exception cref="TimeoutException">No such line within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The process closed its output first.</exception>
+    public async Task<string> WaitForLineAsync(string prefix, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _lines.Reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false))
+            {
+                while (_lines.Reader.TryRead(out string? line))
+                {
+                    if (line.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return line.Substring(prefix.Length);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"node printed no line starting with '{prefix}' within {timeout}. {Describe()}");
+        }
+
+        throw new InvalidOperationException($"node closed its output before printing a line starting with '{prefix}'. {Describe()}");
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"node did not exit within {timeout}. {Describe()}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>The output so far, for assertion messages.</summary>
+    public string Describe() =>
+        "stdout: [" + string.Join(" | ", Output) + "] stderr: [" + StandardError.Trim() + "]";
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.StandardInput.Close();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is TimeoutException or IOException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            if (!_process.HasExited)
+            {
+                // The process this object started, by its own handle: never anything found by name.
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+
+            _process.Dispose();
+        }
+    }
+
+    private static string FindScriptsDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "WebSocketProtocol.sln")))
+            {
+                return Path.Combine(directory.FullName, "tests", "WebSocketProtocol.Tests", "Interop", "node");
+            }
+        }
+
+        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds WebSocketProtocol.sln.");
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            _lines.Writer.TryComplete();
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add(line);
+        }
+
+        _lines.Writer.TryWrite(line);
+    }
+
+    private void OnError(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_error)
+        {
+            _error.AppendLine(line);
+        }
+    }
+}
