@@ -39,6 +39,8 @@ public sealed partial class WebSocketConnection : IDisposable
     private bool _closeSent;
     private ProtocolError _failure;
     private int _disposed;
+    private int _outputCompleted;
+    private int _inputReleased;
 
     /// <summary>Creates a connection over pipes whose opening handshake has completed.</summary>
     /// <param name="input">Bytes from the peer, starting at the first frame.</param>
@@ -139,14 +141,7 @@ public sealed partial class WebSocketConnection : IDisposable
         Volatile.Write(ref _state, (int)WebSocketState.Closed);
         _keepAliveTimer?.Dispose();
         _closeReceived.TrySetResult(false);
-        _output.CancelPendingFlush();
-        try
-        {
-            _output.Complete();
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        CompleteOutput(cancelPendingFlush: true);
 
         // The frame reader belongs to the receiving thread: release the input here only when no receive runs.
         if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
@@ -154,7 +149,7 @@ public sealed partial class WebSocketConnection : IDisposable
             ReleaseInput();
             Volatile.Write(ref _receiving, 0);
         }
-        else
+        else if (Volatile.Read(ref _inputReleased) == 0)
         {
             _input.CancelPendingRead();
         }
@@ -200,6 +195,7 @@ public sealed partial class WebSocketConnection : IDisposable
             // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for that end of stream.
             try
             {
+                _reader.ReleaseInput();
                 while (true)
                 {
                     ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -223,28 +219,42 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private void TryComplete()
     {
-        try
+        CompleteOutput(cancelPendingFlush: false);
+        ReleaseInput();
+    }
+
+    private void CompleteOutput(bool cancelPendingFlush)
+    {
+        if (Interlocked.Exchange(ref _outputCompleted, 1) != 0)
         {
-            _output.Complete();
-        }
-        catch (InvalidOperationException)
-        {
+            return;
         }
 
-        ReleaseInput();
+        if (cancelPendingFlush)
+        {
+            _output.CancelPendingFlush();
+        }
+
+        _output.Complete();
     }
 
     private void ReleaseInput()
     {
+        if (Interlocked.Exchange(ref _inputReleased, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             _reader.ReleaseInput();
-            _input.Complete();
         }
         catch (InvalidOperationException)
         {
-            // Already released.
+            // The pipe was completed under the reader already.
         }
+
+        _input.Complete();
     }
 
     private static async Task WaitAsync(Task task, CancellationToken cancellationToken)

@@ -10,8 +10,10 @@ internal sealed class ConnectionPair : IDisposable
 {
     public ConnectionPair(WebSocketConnectionOptions? serverOptions = null, WebSocketConnectionOptions? clientOptions = null)
     {
-        var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 1 << 22, resumeWriterThreshold: 1 << 21));
-        var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 1 << 22, resumeWriterThreshold: 1 << 21));
+        // A private pool: allocation counts must not depend on other tests draining the shared one.
+        var pool = new Support.PrivateMemoryPool();
+        var toServer = new Pipe(new PipeOptions(pool: pool, useSynchronizationContext: false, pauseWriterThreshold: 1 << 22, resumeWriterThreshold: 1 << 21));
+        var toClient = new Pipe(new PipeOptions(pool: pool, useSynchronizationContext: false, pauseWriterThreshold: 1 << 22, resumeWriterThreshold: 1 << 21));
         ToServer = toServer;
         ToClient = toClient;
         Server = new WebSocketConnection(toServer.Reader, toClient.Writer, serverOptions ?? Quiet(WebSocketRole.Server));

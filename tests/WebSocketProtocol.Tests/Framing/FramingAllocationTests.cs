@@ -3,6 +3,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
+using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.Framing;
@@ -63,7 +64,7 @@ public class FramingAllocationTests
     [InlineData(WebSocketRole.Server, 300, true)]
     public void Writing_and_reading_frames_through_a_pipe_allocates_nothing_in_steady_state(WebSocketRole writerRole, int payloadLength, bool inPieces)
     {
-        var pipe = new Pipe(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        var pipe = new Pipe(new PipeOptions(pool: new PrivateMemoryPool(), useSynchronizationContext: false, pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
         var writer = new FrameWriter(pipe.Writer, writerRole);
         var readerRole = writerRole == WebSocketRole.Client ? WebSocketRole.Server : WebSocketRole.Client;
         var reader = new FrameReader(pipe.Reader, new FrameReaderOptions(readerRole));

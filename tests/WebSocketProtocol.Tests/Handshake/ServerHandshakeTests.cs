@@ -246,8 +246,8 @@ public class ServerHandshakeTests
     public async Task Accepting_over_pipes_allocates_nothing_when_the_head_is_already_buffered()
     {
         byte[] head = Encoding.ASCII.GetBytes(ValidRequest("Origin: http://example.com"));
-        var input = new Pipe(new PipeOptions(useSynchronizationContext: false));
-        var output = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var input = new Pipe(new PipeOptions(pool: new PrivateMemoryPool(), useSynchronizationContext: false));
+        var output = new Pipe(new PipeOptions(pool: new PrivateMemoryPool(), useSynchronizationContext: false));
         var options = new WebSocketServerOptions();
         RunOnce();
 

@@ -1,0 +1,44 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Threading.Tasks;
+using ChatServer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+ServerArguments? arguments = ServerArguments.Parse(args, out string? error);
+if (arguments is null)
+{
+    Console.Error.Write((error is null ? string.Empty : error + "\n") + ServerArguments.Usage);
+    return error is null ? 0 : 2;
+}
+
+WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.Services.AddSingleton(arguments);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseConnectionHandler<WebSocketConnectionHandler>();
+    if (arguments.Host == "localhost")
+    {
+        kestrel.ListenLocalhost(arguments.Port, Configure);
+    }
+    else
+    {
+        kestrel.Listen(IPAddress.Parse(arguments.Host), arguments.Port, Configure);
+    }
+});
+
+WebApplication app = builder.Build();
+await app.StartAsync();
+int port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+    .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal)).Port).First();
+Console.WriteLine($"Listening on http://{arguments.Host}:{port}");
+await app.WaitForShutdownAsync();
+return 0;
