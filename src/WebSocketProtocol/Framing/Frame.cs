@@ -43,6 +43,21 @@ public readonly struct Frame
             ThrowHelper.ThrowArgument(nameof(destination), "The destination is shorter than the payload.");
         }
 
+        if (Payload.IsSingleSegment)
+        {
+            ReadOnlySpan<byte> span = Payload.First.Span;
+            if (Header.IsMasked)
+            {
+                PayloadMask.Apply(span, destination, Header.MaskKey, (int)(PayloadOffset & 3));
+            }
+            else
+            {
+                span.CopyTo(destination);
+            }
+
+            return span.Length;
+        }
+
         if (!Header.IsMasked)
         {
             Payload.CopyTo(destination);

@@ -28,8 +28,13 @@ public sealed class FrameReader
     private readonly PipeReader _input;
     private readonly FrameReaderOptions _options;
 
-    // The unconsumed part of the last ReadResult; valid while _holdingBuffer is set.
+    // The unconsumed part of the last ReadResult; valid while _holdingBuffer is set. Frames that lie in its first segment
+    // are consumed by moving _firstOffset alone, so the sequence is re-sliced only when a frame crosses segments or the
+    // pipe must be advanced: the common small frame costs no sequence arithmetic.
     private ReadOnlySequence<byte> _buffer;
+    private ReadOnlyMemory<byte> _firstSegment;
+    private int _firstOffset;
+    private bool _handedOutInFirstSegment;
     private bool _holdingBuffer;
     private bool _inputCompleted;
 
@@ -120,9 +125,11 @@ public sealed class FrameReader
         ConsumeHandedOut();
         if (_holdingBuffer)
         {
+            Normalize();
             _input.AdvanceTo(_buffer.Start);
             _holdingBuffer = false;
             _buffer = default;
+            _firstSegment = default;
         }
 
         _current = default;
@@ -147,13 +154,49 @@ public sealed class FrameReader
     {
         if (_handedOut != 0)
         {
-            _buffer = _buffer.Slice(_handedOut);
+            if (_handedOutInFirstSegment)
+            {
+                _firstOffset += (int)_handedOut;
+            }
+            else
+            {
+                _buffer = _buffer.Slice(_handedOut);
+                _firstSegment = _buffer.First;
+            }
+
             _handedOut = 0;
+        }
+    }
+
+    /// <summary>Applies the first-segment offset to the buffered sequence, for the paths that work on the sequence.</summary>
+    private void Normalize()
+    {
+        if (_firstOffset != 0)
+        {
+            _buffer = _buffer.Slice(_firstOffset);
+            _firstSegment = _buffer.First;
+            _firstOffset = 0;
         }
     }
 
     private bool TryTakeFrame()
     {
+        // Fast path: the whole frame lies in the first segment.
+        ReadOnlySpan<byte> first = _firstSegment.Span.Slice(_firstOffset);
+        if (TryParseAndValidate(first, out FrameHeader fastHeader, out int fastHeaderLength))
+        {
+            if (fastHeader.PayloadLength <= first.Length - fastHeaderLength)
+            {
+                int payloadLength = (int)fastHeader.PayloadLength;
+                _current = new Frame(fastHeader, new ReadOnlySequence<byte>(_firstSegment.Slice(_firstOffset + fastHeaderLength, payloadLength)));
+                _handedOut = fastHeaderLength + payloadLength;
+                _handedOutInFirstSegment = true;
+                return true;
+            }
+        }
+
+        Normalize();
+        _handedOutInFirstSegment = false;
         if (!TryParseHeader(out FrameHeader header, out int headerLength))
         {
             return false;
@@ -172,12 +215,15 @@ public sealed class FrameReader
 
     private bool TryTakeHeader()
     {
+        Normalize();
+        _handedOutInFirstSegment = false;
         if (!TryParseHeader(out FrameHeader header, out int headerLength))
         {
             return false;
         }
 
         _buffer = _buffer.Slice(headerLength);
+        _firstSegment = _buffer.First;
         _current = new Frame(header, ReadOnlySequence<byte>.Empty);
         _streaming = header.PayloadLength != 0;
         _streamPosition = 0;
@@ -186,6 +232,8 @@ public sealed class FrameReader
 
     private bool TryTakePayloadPiece()
     {
+        Normalize();
+        _handedOutInFirstSegment = false;
         FrameHeader header = _current.Header;
         long available = Math.Min(header.PayloadLength - _streamPosition, _buffer.Length);
         if (available == 0)
@@ -213,18 +261,43 @@ public sealed class FrameReader
             throw;
         }
 
-        if (!parsed)
+        if (parsed)
         {
-            return false;
+            Validate(header);
         }
 
+        return parsed;
+    }
+
+    /// <summary>Decodes a header from one span, when it is all there, and applies the framing rules.</summary>
+    private bool TryParseAndValidate(ReadOnlySpan<byte> source, out FrameHeader header, out int headerLength)
+    {
+        bool parsed;
+        try
+        {
+            parsed = FrameHeader.TryParse(source, out header, out headerLength);
+        }
+        catch (WebSocketProtocolException exception)
+        {
+            _failure = exception.Error;
+            throw;
+        }
+
+        if (parsed)
+        {
+            Validate(header);
+        }
+
+        return parsed;
+    }
+
+    private void Validate(in FrameHeader header)
+    {
         ProtocolError error = FrameHeaderValidator.Validate(header, _options);
         if (error != ProtocolError.None)
         {
             Fail(error);
         }
-
-        return true;
     }
 
     private void Fail(ProtocolError error)
@@ -287,6 +360,7 @@ public sealed class FrameReader
 
     private bool EndOfInputBetweenFrames()
     {
+        Normalize();
         if (_buffer.Length != 0)
         {
             Fail(ProtocolError.TruncatedFrame);
@@ -306,6 +380,7 @@ public sealed class FrameReader
         if (_holdingBuffer)
         {
             // Everything buffered was looked at and is not enough: wait for new bytes rather than re-parse these.
+            Normalize();
             _holdingBuffer = false;
             _input.AdvanceTo(_buffer.Start, _buffer.End);
         }
@@ -319,10 +394,14 @@ public sealed class FrameReader
         {
             _input.AdvanceTo(result.Buffer.Start);
             _buffer = default;
+            _firstSegment = default;
+            _firstOffset = 0;
             ThrowHelper.ThrowOperationCanceled();
         }
 
         _buffer = result.Buffer;
+        _firstSegment = _buffer.First;
+        _firstOffset = 0;
         _holdingBuffer = true;
         _inputCompleted = result.IsCompleted;
     }
