@@ -74,7 +74,7 @@ public sealed class FrameReader
             return new ValueTask<bool>(true);
         }
 
-        return ReadFrameSlowAsync(cancellationToken);
+        return ReadSlowAsync(ReadKind.Frame, cancellationToken);
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public sealed class FrameReader
             return new ValueTask<bool>(true);
         }
 
-        return ReadHeaderSlowAsync(cancellationToken);
+        return ReadSlowAsync(ReadKind.Header, cancellationToken);
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public sealed class FrameReader
             return new ValueTask<bool>(true);
         }
 
-        return ReadPayloadSlowAsync(cancellationToken);
+        return ReadSlowAsync(ReadKind.PayloadPiece, cancellationToken);
     }
 
     /// <summary>
@@ -306,56 +306,41 @@ public sealed class FrameReader
         ThrowHelper.ThrowProtocolError(error);
     }
 
+    /// <summary>What a read hands out: a whole frame, a header, or a piece of the current payload.</summary>
+    private enum ReadKind
+    {
+        Frame,
+        Header,
+        PayloadPiece,
+    }
+
+    private bool TryTake(ReadKind kind) => kind switch
+    {
+        ReadKind.Frame => TryTakeFrame(),
+        ReadKind.Header => TryTakeHeader(),
+        _ => TryTakePayloadPiece(),
+    };
+
 #if NET6_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    private async ValueTask<bool> ReadFrameSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadSlowAsync(ReadKind kind, CancellationToken cancellationToken)
     {
         while (BeginFill())
         {
             EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
-            if (TryTakeFrame())
+            if (TryTake(kind))
             {
                 return true;
             }
+        }
+
+        if (kind == ReadKind.PayloadPiece)
+        {
+            Fail(ProtocolError.TruncatedFrame);
         }
 
         return EndOfInputBetweenFrames();
-    }
-
-#if NET6_0_OR_GREATER
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    private async ValueTask<bool> ReadHeaderSlowAsync(CancellationToken cancellationToken)
-    {
-        while (BeginFill())
-        {
-            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
-            if (TryTakeHeader())
-            {
-                return true;
-            }
-        }
-
-        return EndOfInputBetweenFrames();
-    }
-
-#if NET6_0_OR_GREATER
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    private async ValueTask<bool> ReadPayloadSlowAsync(CancellationToken cancellationToken)
-    {
-        while (BeginFill())
-        {
-            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
-            if (TryTakePayloadPiece())
-            {
-                return true;
-            }
-        }
-
-        Fail(ProtocolError.TruncatedFrame);
-        return false;
     }
 
     private bool EndOfInputBetweenFrames()
