@@ -53,4 +53,7 @@ public enum ProtocolError
 
     /// <summary>The transport failed or closed without a closing handshake.</summary>
     ConnectionLost,
+
+    /// <summary>Nothing arrived for longer than the idle timeout; the endpoint closes as going away.</summary>
+    IdleTimeout,
 }

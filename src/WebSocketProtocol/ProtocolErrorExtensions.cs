@@ -13,6 +13,7 @@ public static class ProtocolErrorExtensions
         ProtocolError.InvalidUtf8 => CloseStatus.InvalidPayloadData,
         ProtocolError.KeepAliveTimeout => CloseStatus.InternalServerError,
         ProtocolError.ConnectionLost => CloseStatus.AbnormalClosure,
+        ProtocolError.IdleTimeout => CloseStatus.GoingAway,
         // Nothing can be sent once the stream has ended; 1006 is reported locally only (RFC 6455 section 7.1.5).
         ProtocolError.TruncatedFrame => CloseStatus.AbnormalClosure,
         ProtocolError.ReservedOpcode

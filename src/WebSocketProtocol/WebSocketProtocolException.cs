@@ -51,6 +51,7 @@ public sealed class WebSocketProtocolException : Exception
         ProtocolError.InvalidCloseFrame => "The close frame's body or code is not allowed (RFC 6455 sections 5.5.1 and 7.4).",
         ProtocolError.KeepAliveTimeout => "No pong answered the keepalive ping in time.",
         ProtocolError.ConnectionLost => "The connection was lost without a closing handshake.",
+        ProtocolError.IdleTimeout => "Nothing was received within the idle timeout.",
         _ => "The peer broke the WebSocket protocol.",
     };
 }

@@ -151,6 +151,7 @@ public sealed partial class WebSocketConnection
                     }
 
                     _piece = _reader.Current;
+                    Volatile.Write(ref _lastReceivedTicks, MonotonicClock.Milliseconds);
                     _pieceOffset = 0;
                     _hasPiece = true;
                     _frameHasMorePieces = !_piece.IsPayloadComplete;
@@ -164,6 +165,7 @@ public sealed partial class WebSocketConnection
                 }
 
                 FrameHeader header = _reader.Current.Header;
+                Volatile.Write(ref _lastReceivedTicks, MonotonicClock.Milliseconds);
                 if (header.Opcode.IsControl())
                 {
                     ReceiveResult? close = await HandleControlFrameAsync(header, cancellationToken).ConfigureAwait(false);

@@ -15,6 +15,9 @@ public sealed partial class WebSocketConnection
     private bool _streamingSend;
     private Utf8Validator _sendUtf8;
 
+    private readonly bool _keepAliveEnabled;
+    private readonly bool _idleTimeoutEnabled;
+    private long _lastReceivedTicks;
     private long _lastPingTicks;
     private long _pingSentTicks;
     private int _pingOutstanding;
@@ -298,6 +301,20 @@ public sealed partial class WebSocketConnection
         }
 
         long now = MonotonicClock.Milliseconds;
+        if (_idleTimeoutEnabled && now - Volatile.Read(ref _lastReceivedTicks) > (long)_options.IdleTimeout.TotalMilliseconds)
+        {
+            // Nothing at all arrived for too long: close with 1001, as an endpoint going away.
+            _ = FailAsync(ProtocolError.IdleTimeout).AsTask();
+            Volatile.Write(ref _keepAliveBusy, 0);
+            return;
+        }
+
+        if (!_keepAliveEnabled)
+        {
+            Volatile.Write(ref _keepAliveBusy, 0);
+            return;
+        }
+
         if (Volatile.Read(ref _pingOutstanding) != 0)
         {
             if (now - Volatile.Read(ref _pingSentTicks) > (long)_options.KeepAliveTimeout.TotalMilliseconds)

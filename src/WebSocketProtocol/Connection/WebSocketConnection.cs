@@ -60,13 +60,20 @@ public sealed partial class WebSocketConnection : IDisposable
         Subprotocol = subprotocol;
         _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = options.MaxMessageSize });
         _writer = new FrameWriter(output, options.Role);
-        if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan && options.KeepAliveInterval > TimeSpan.Zero)
+        _keepAliveEnabled = IsFinite(options.KeepAliveInterval);
+        _idleTimeoutEnabled = IsFinite(options.IdleTimeout);
+        if (_keepAliveEnabled || _idleTimeoutEnabled)
         {
-            _lastPingTicks = MonotonicClock.Milliseconds;
-            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, Math.Min(options.KeepAliveInterval.Ticks, options.KeepAliveTimeout.Ticks) / 4));
+            _lastPingTicks = _lastReceivedTicks = MonotonicClock.Milliseconds;
+            long shortest = Math.Min(
+                _keepAliveEnabled ? Math.Min(options.KeepAliveInterval.Ticks, options.KeepAliveTimeout.Ticks) : long.MaxValue,
+                _idleTimeoutEnabled ? options.IdleTimeout.Ticks : long.MaxValue);
+            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, shortest / 4));
             _keepAliveTimer = new Timer(static state => ((WebSocketConnection)state!).OnKeepAliveTick(), this, tick, tick);
         }
     }
+
+    private static bool IsFinite(TimeSpan span) => span != Timeout.InfiniteTimeSpan && span > TimeSpan.Zero;
 
     /// <summary>The side this connection plays.</summary>
     public WebSocketRole Role => _options.Role;

@@ -30,6 +30,9 @@ public sealed class WebSocketConnectionOptions
     /// <summary>How long a keepalive ping may wait for its pong before the connection fails with 1011. Default 20 s.</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long the connection may receive nothing (no frame of any kind) before it is closed with 1001; <see cref="Timeout.InfiniteTimeSpan"/>, the default, never.</summary>
+    public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>How long to wait for the peer's close frame (and, for a client, the server's TCP close) after ours. Default 10 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

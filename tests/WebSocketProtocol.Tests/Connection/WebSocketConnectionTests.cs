@@ -275,6 +275,23 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task A_connection_that_receives_nothing_for_the_idle_timeout_closes_with_1001()
+    {
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.IdleTimeout = TimeSpan.FromMilliseconds(300);
+        using var peer = new RawPeer(options);
+        peer.Writer.WriteFrame(Opcode.Text, "early"u8);
+        await peer.FlushAsync();
+
+        WebSocketMessage early = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(5, early.Data.Length);
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+
+        Assert.Equal(ProtocolError.IdleTimeout, exception.Error);
+        Assert.Equal((ushort)1001, (await ReadCloseAsync(peer)).Code);
+    }
+
+    [Fact]
     public async Task A_peer_that_answers_pings_keeps_the_connection_alive()
     {
         var serverOptions = new WebSocketConnectionOptions(WebSocketRole.Server)
