@@ -45,7 +45,11 @@ public readonly struct Frame
 
         if (Payload.IsSingleSegment)
         {
+#if NETSTANDARD2_0
             ReadOnlySpan<byte> span = Payload.First.Span;
+#else
+            ReadOnlySpan<byte> span = Payload.FirstSpan;
+#endif
             if (Header.IsMasked)
             {
                 PayloadMask.Apply(span, destination, Header.MaskKey, (int)(PayloadOffset & 3));

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -34,6 +35,11 @@ public sealed class FrameReader
     private ReadOnlySequence<byte> _buffer;
     private ReadOnlyMemory<byte> _firstSegment;
     private int _firstOffset;
+
+    // The first segment's array, when it has one (pipes hand out arrays): spans and payload sequences are then made
+    // straight from it, skipping ReadOnlyMemory's type checks on the per-frame path.
+    private byte[]? _firstArray;
+    private int _firstArrayStart;
     private bool _handedOutInFirstSegment;
     private bool _holdingBuffer;
     private bool _inputCompleted;
@@ -129,7 +135,7 @@ public sealed class FrameReader
             _input.AdvanceTo(_buffer.Start);
             _holdingBuffer = false;
             _buffer = default;
-            _firstSegment = default;
+            SetFirstSegment(default);
         }
 
         _current = default;
@@ -161,10 +167,24 @@ public sealed class FrameReader
             else
             {
                 _buffer = _buffer.Slice(_handedOut);
-                _firstSegment = _buffer.First;
+                SetFirstSegment(_buffer.First);
             }
 
             _handedOut = 0;
+        }
+    }
+
+    private void SetFirstSegment(ReadOnlyMemory<byte> segment)
+    {
+        _firstSegment = segment;
+        if (MemoryMarshal.TryGetArray(segment, out ArraySegment<byte> array))
+        {
+            _firstArray = array.Array;
+            _firstArrayStart = array.Offset;
+        }
+        else
+        {
+            _firstArray = null;
         }
     }
 
@@ -174,7 +194,7 @@ public sealed class FrameReader
         if (_firstOffset != 0)
         {
             _buffer = _buffer.Slice(_firstOffset);
-            _firstSegment = _buffer.First;
+            SetFirstSegment(_buffer.First);
             _firstOffset = 0;
         }
     }
@@ -182,13 +202,20 @@ public sealed class FrameReader
     private bool TryTakeFrame()
     {
         // Fast path: the whole frame lies in the first segment.
-        ReadOnlySpan<byte> first = _firstSegment.Span.Slice(_firstOffset);
+        byte[]? array = _firstArray;
+        ReadOnlySpan<byte> first = array is not null
+            ? new ReadOnlySpan<byte>(array, _firstArrayStart + _firstOffset, _firstSegment.Length - _firstOffset)
+            : _firstSegment.Span.Slice(_firstOffset);
         if (TryParseAndValidate(first, out FrameHeader fastHeader, out int fastHeaderLength))
         {
             if (fastHeader.PayloadLength <= first.Length - fastHeaderLength)
             {
                 int payloadLength = (int)fastHeader.PayloadLength;
-                _current = new Frame(fastHeader, new ReadOnlySequence<byte>(_firstSegment.Slice(_firstOffset + fastHeaderLength, payloadLength)));
+                int payloadStart = _firstOffset + fastHeaderLength;
+                ReadOnlySequence<byte> payload = array is not null
+                    ? new ReadOnlySequence<byte>(array, _firstArrayStart + payloadStart, payloadLength)
+                    : new ReadOnlySequence<byte>(_firstSegment.Slice(payloadStart, payloadLength));
+                _current = new Frame(fastHeader, payload);
                 _handedOut = fastHeaderLength + payloadLength;
                 _handedOutInFirstSegment = true;
                 return true;
@@ -223,7 +250,7 @@ public sealed class FrameReader
         }
 
         _buffer = _buffer.Slice(headerLength);
-        _firstSegment = _buffer.First;
+        SetFirstSegment(_buffer.First);
         _current = new Frame(header, ReadOnlySequence<byte>.Empty);
         _streaming = header.PayloadLength != 0;
         _streamPosition = 0;
@@ -379,13 +406,13 @@ public sealed class FrameReader
         {
             _input.AdvanceTo(result.Buffer.Start);
             _buffer = default;
-            _firstSegment = default;
+            SetFirstSegment(default);
             _firstOffset = 0;
             ThrowHelper.ThrowOperationCanceled();
         }
 
         _buffer = result.Buffer;
-        _firstSegment = _buffer.First;
+        SetFirstSegment(_buffer.First);
         _firstOffset = 0;
         _holdingBuffer = true;
         _inputCompleted = result.IsCompleted;
