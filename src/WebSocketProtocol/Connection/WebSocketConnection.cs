@@ -237,12 +237,19 @@ public sealed partial class WebSocketConnection : IDisposable
             return;
         }
 
-        if (cancelPendingFlush)
+        try
         {
-            _output.CancelPendingFlush();
-        }
+            if (cancelPendingFlush)
+            {
+                _output.CancelPendingFlush();
+            }
 
-        _output.Complete();
+            _output.Complete();
+        }
+        catch (Exception exception) when (IsTransportFailure(exception))
+        {
+            // Completing may flush what is left into a transport that is already broken; it is closed either way.
+        }
     }
 
     private void ReleaseInput()
@@ -261,8 +268,18 @@ public sealed partial class WebSocketConnection : IDisposable
             // The pipe was completed under the reader already.
         }
 
-        _input.Complete();
+        try
+        {
+            _input.Complete();
+        }
+        catch (Exception exception) when (IsTransportFailure(exception))
+        {
+            // A broken transport cannot be released more cleanly than this.
+        }
     }
+
+    private static bool IsTransportFailure(Exception exception) =>
+        exception is System.IO.IOException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException;
 
     private static async Task WaitAsync(Task task, CancellationToken cancellationToken)
     {

@@ -40,7 +40,9 @@ public static class WebSocketClient
                 await socket.ConnectAsync(uri.DnsSafeHost, uri.Port).ConfigureAwait(false);
             }
 #endif
-            stream = new NetworkStream(socket, ownsSocket: false);
+            // The stream owns the socket: when the connection completes its pipes at the end of the closing handshake,
+            // the socket closes too, as RFC 6455 section 7.1.1 expects of a client after the server's close.
+            stream = new NetworkStream(socket, ownsSocket: true);
             PipeReader input = PipeReader.Create(stream);
             PipeWriter output = PipeWriter.Create(stream);
             ClientHandshakeResult handshake = await HandshakeNegotiator.ConnectAsync(input, output, uri, options, cancellationToken).ConfigureAwait(false);
