@@ -102,14 +102,16 @@ public sealed class CyclicPipeReader : PipeReader
         }
 
         long unconsumed = _handedOut.Length - consumedLength;
-        _position = (int)((_position + consumedLength) % _data.Length);
-        _needMore = unconsumed != 0 && examinedLength == _handedOut.Length;
-        if (_needMore && unconsumed > _data.Length - _position)
+        int position = (int)((_position + consumedLength) % _data.Length);
+        bool needMore = unconsumed != 0 && examinedLength == _handedOut.Length;
+        if (needMore && unconsumed > _data.Length - position)
         {
             // What is left already reaches into the second pass, so the next read could not return more.
             throw new InvalidOperationException("The consumer needs more than a whole pass over the replayed data.");
         }
 
+        _position = position;
+        _needMore = needMore;
         _handedOut = default;
         _reading = false;
     }

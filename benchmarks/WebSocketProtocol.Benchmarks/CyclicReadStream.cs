@@ -6,8 +6,10 @@ using System.Threading.Tasks;
 namespace WebSocketProtocol.Benchmarks;
 
 /// <summary>
-/// A read-only <see cref="Stream"/> that replays one byte array forever: every read fills the whole buffer it is given,
+/// A <see cref="Stream"/> that replays one byte array forever: every read fills the whole buffer it is given,
 /// wrapping to the start as needed, and every asynchronous read completes synchronously without allocating.
+/// Writes are accepted and discarded (<see cref="System.Net.WebSockets.WebSocket.CreateFromStream(Stream, System.Net.WebSockets.WebSocketCreationOptions)"/>
+/// insists on a writable stream).
 /// </summary>
 public sealed class CyclicReadStream : Stream
 {
@@ -33,7 +35,7 @@ public sealed class CyclicReadStream : Stream
     public override bool CanSeek => false;
 
     /// <inheritdoc />
-    public override bool CanWrite => false;
+    public override bool CanWrite => true;
 
     /// <inheritdoc />
     public override long Length => throw new NotSupportedException();
@@ -70,9 +72,9 @@ public sealed class CyclicReadStream : Stream
     /// <inheritdoc />
     public override int ReadByte()
     {
-        Span<byte> one = stackalloc byte[1];
-        Read(one);
-        return one[0];
+        byte value = _data[_position];
+        _position = _position + 1 == _data.Length ? 0 : _position + 1;
+        return value;
     }
 
     /// <inheritdoc />
@@ -102,5 +104,24 @@ public sealed class CyclicReadStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+    }
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+    }
+
+    /// <inheritdoc />
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
+
+    /// <inheritdoc />
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 }
