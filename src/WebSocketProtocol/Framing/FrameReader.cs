@@ -277,23 +277,16 @@ public sealed class FrameReader
 
     private bool TryParseHeader(out FrameHeader header, out int headerLength)
     {
-        bool parsed;
-        try
+        if (_buffer.IsSingleSegment)
         {
-            parsed = FrameHeader.TryParse(_buffer, out header, out headerLength);
-        }
-        catch (WebSocketProtocolException exception)
-        {
-            _failure = exception.Error;
-            throw;
+            return TryParseAndValidate(_buffer.First.Span, out header, out headerLength);
         }
 
-        if (parsed)
-        {
-            Validate(header);
-        }
-
-        return parsed;
+        // A header split across segments is at most 14 bytes: gather them and decode in one place.
+        Span<byte> gathered = stackalloc byte[FrameHeader.MaxEncodedLength];
+        int available = (int)Math.Min(_buffer.Length, FrameHeader.MaxEncodedLength);
+        _buffer.Slice(0, available).CopyTo(gathered);
+        return TryParseAndValidate(gathered.Slice(0, available), out header, out headerLength);
     }
 
     /// <summary>Decodes a header from one span, when it is all there, and applies the framing rules.</summary>

@@ -278,7 +278,7 @@ public class WebSocketConnectionTests
     public async Task A_connection_that_receives_nothing_for_the_idle_timeout_closes_with_1001()
     {
         var options = ConnectionPair.Quiet(WebSocketRole.Server);
-        options.IdleTimeout = TimeSpan.FromMilliseconds(300);
+        options.IdleTimeout = TimeSpan.FromSeconds(1);
         using var peer = new RawPeer(options);
         peer.Writer.WriteFrame(Opcode.Text, "early"u8);
         await peer.FlushAsync();
@@ -296,8 +296,10 @@ public class WebSocketConnectionTests
     {
         var serverOptions = new WebSocketConnectionOptions(WebSocketRole.Server)
         {
-            KeepAliveInterval = TimeSpan.FromMilliseconds(50),
-            KeepAliveTimeout = TimeSpan.FromMilliseconds(500),
+            // A ping every 100 ms, each allowed 2 s: waiting 5 s spans two and a half timeouts, so a pong that never
+            // cleared the outstanding ping would fail the connection, while a loaded machine has ample slack.
+            KeepAliveInterval = TimeSpan.FromMilliseconds(100),
+            KeepAliveTimeout = TimeSpan.FromSeconds(2),
         };
         using var pair = new ConnectionPair(serverOptions);
         using var stop = new CancellationTokenSource();
@@ -310,7 +312,7 @@ public class WebSocketConnectionTests
         });
         Task<WebSocketMessage> serverReceive = pair.Server.ReceiveMessageAsync().AsTask();
 
-        await Task.Delay(700);
+        await Task.Delay(TimeSpan.FromSeconds(5));
         await pair.Client.SendTextAsync("still here");
 
         Assert.Equal("still here", Encoding.UTF8.GetString((await serverReceive.WaitAsync(Bound)).Data.Span));
