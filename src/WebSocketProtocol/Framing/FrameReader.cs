@@ -65,7 +65,7 @@ public sealed class FrameReader
     public FrameReaderOptions Options => _options;
 
     /// <summary>The frame (or piece of a frame) the last successful read produced.</summary>
-    public Frame Current => _current;
+    public ref readonly Frame Current => ref _current;
 
     /// <summary>
     /// Reads a whole frame into <see cref="Current"/>. Returns <see langword="false"/> when the input ended cleanly between frames.
