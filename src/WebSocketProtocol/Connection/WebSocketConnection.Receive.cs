@@ -288,8 +288,8 @@ public sealed partial class WebSocketConnection
         switch (header.Opcode)
         {
             case Opcode.Ping:
-                // Section 5.5.2: a pong with the same payload, unless the close has already gone out.
-                await SendControlAsync(Opcode.Pong, _controlPayload.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                // Section 5.5.2: a pong with the same payload, written without holding up the receive.
+                QueuePong(_controlPayload.AsSpan(0, length));
                 return null;
             case Opcode.Pong:
                 // Section 5.5.3: an unsolicited pong is allowed and ignored; any pong proves the peer alive.

@@ -43,10 +43,13 @@ internal sealed class ConnectionPair : IDisposable
 internal sealed class RawPeer : IDisposable
 {
     private readonly Pipe _toUnderTest = new(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 0));
-    private readonly Pipe _fromUnderTest = new(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 0));
+    private readonly Pipe _fromUnderTest;
 
-    public RawPeer(WebSocketConnectionOptions underTestOptions)
+    /// <param name="underTestOptions">The connection under test's options.</param>
+    /// <param name="outputPauseThreshold">Unread bytes at which the connection's flushes wait for the peer; 0 never waits.</param>
+    public RawPeer(WebSocketConnectionOptions underTestOptions, int outputPauseThreshold = 0)
     {
+        _fromUnderTest = new Pipe(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: outputPauseThreshold, resumeWriterThreshold: Math.Max(outputPauseThreshold, 1)));
         WebSocketRole peerRole = underTestOptions.Role == WebSocketRole.Server ? WebSocketRole.Client : WebSocketRole.Server;
         UnderTest = new WebSocketConnection(_toUnderTest.Reader, _fromUnderTest.Writer, underTestOptions);
         Writer = new FrameWriter(_toUnderTest.Writer, peerRole);

@@ -127,6 +127,40 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task A_ping_flood_the_peer_does_not_read_keeps_one_pong_waiting_and_answers_the_latest_ping()
+    {
+        // The peer reads nothing: the first pong's flush waits, and each later ping only replaces the one waiting pong.
+        using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server), outputPauseThreshold: 1);
+        const int Pings = 10_000;
+        byte[] payload = new byte[4];
+        for (int i = 0; i < Pings; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payload, i);
+            peer.Writer.WritePing(payload);
+        }
+
+        peer.Writer.WriteFrame(Opcode.Binary, "after the flood"u8);
+        await peer.FlushAsync();
+
+        // Unanswered pings do not hold up the receive.
+        WebSocketMessage message = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal("after the flood", Encoding.UTF8.GetString(message.Data.Span));
+
+        var first = await ReadFrameAsync(peer);
+        var second = await ReadFrameAsync(peer);
+        peer.Writer.WriteClose(CloseStatus.NormalClosure);
+        await peer.FlushAsync();
+        Task<ReceiveResult> closing = peer.UnderTest.ReceiveAsync(new byte[16]).AsTask();
+        var third = await ReadFrameAsync(peer);
+        peer.Reader.ReleaseInput(); // takes the close off the pipe, so its flush completes
+
+        Assert.Equal((Opcode.Pong, 0), (first.Opcode, BinaryPrimitives.ReadInt32BigEndian(first.Payload)));
+        Assert.Equal((Opcode.Pong, Pings - 1), (second.Opcode, BinaryPrimitives.ReadInt32BigEndian(second.Payload)));
+        Assert.Equal(Opcode.Close, third.Opcode);
+        Assert.Equal(WebSocketMessageType.Close, (await closing.WaitAsync(Bound)).MessageType);
+    }
+
+    [Fact]
     public async Task Control_frames_between_fragments_are_handled_and_the_message_reassembled()
     {
         using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server));
