@@ -41,7 +41,7 @@ public sealed partial class WebSocketConnection
     /// <param name="buffer">Where the bytes go; must not be empty.</param>
     /// <param name="cancellationToken">Abandons the wait (the connection is aborted, since a frame may be half read).</param>
     /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
-    public async ValueTask<ReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public ValueTask<ReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty)
         {
@@ -49,9 +49,32 @@ public sealed partial class WebSocketConnection
         }
 
         EnterReceive();
+        ValueTask<ReceiveResult> receive;
         try
         {
-            return await ReceiveCoreAsync(buffer, cancellationToken).ConfigureAwait(false);
+            receive = ReceiveCoreAsync(buffer, cancellationToken);
+        }
+        catch
+        {
+            Volatile.Write(ref _receiving, 0);
+            throw;
+        }
+
+        if (receive.IsCompleted)
+        {
+            // Bytes were buffered: no second state machine for the common case.
+            Volatile.Write(ref _receiving, 0);
+            return receive;
+        }
+
+        return ExitReceiveAfterAsync(receive);
+    }
+
+    private async ValueTask<ReceiveResult> ExitReceiveAfterAsync(ValueTask<ReceiveResult> receive)
+    {
+        try
+        {
+            return await receive.ConfigureAwait(false);
         }
         finally
         {
@@ -140,7 +163,7 @@ public sealed partial class WebSocketConnection
             {
                 if (_hasPiece)
                 {
-                    return await TakeFromPieceAsync(buffer.Span).ConfigureAwait(false);
+                    return TakeFromPiece(buffer.Span);
                 }
 
                 if (_frameHasMorePieces)
@@ -151,21 +174,23 @@ public sealed partial class WebSocketConnection
                     }
 
                     _piece = _reader.Current;
-                    Volatile.Write(ref _lastReceivedTicks, MonotonicClock.Milliseconds);
+                    Volatile.Write(ref _receivedSinceTick, 1);
                     _pieceOffset = 0;
                     _hasPiece = true;
                     _frameHasMorePieces = !_piece.IsPayloadComplete;
                     continue;
                 }
 
-                if (!await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false))
+                // A small frame usually arrives whole: take it in one step; a large one streams from its header.
+                if (!await _reader.ReadFrameOrHeaderAsync(cancellationToken).ConfigureAwait(false))
                 {
                     // RFC 6455 section 7.1.5: a transport that ends without a close frame is an abnormal closure.
                     ThrowHelper.ThrowProtocolError(ProtocolError.ConnectionLost);
                 }
 
-                FrameHeader header = _reader.Current.Header;
-                Volatile.Write(ref _lastReceivedTicks, MonotonicClock.Milliseconds);
+                ref readonly Frame frame = ref _reader.Current;
+                FrameHeader header = frame.Header;
+                Volatile.Write(ref _receivedSinceTick, 1);
                 if (header.Opcode.IsControl())
                 {
                     ReceiveResult? close = await HandleControlFrameAsync(header, cancellationToken).ConfigureAwait(false);
@@ -178,9 +203,19 @@ public sealed partial class WebSocketConnection
                 }
 
                 StartDataFrame(header);
-                if (header.PayloadLength == 0 && header.IsFinal)
+                if (header.PayloadLength == 0)
                 {
-                    return await EndMessageAsync(0).ConfigureAwait(false);
+                    if (header.IsFinal)
+                    {
+                        return EndMessage(0);
+                    }
+                }
+                else if (frame.IsPayloadComplete)
+                {
+                    _piece = frame;
+                    _pieceOffset = 0;
+                    _hasPiece = true;
+                    _frameHasMorePieces = false;
                 }
             }
         }
@@ -247,12 +282,22 @@ public sealed partial class WebSocketConnection
         _frameHasMorePieces = header.PayloadLength != 0;
     }
 
-    private ValueTask<ReceiveResult> TakeFromPieceAsync(Span<byte> destination)
+    private ReceiveResult TakeFromPiece(Span<byte> destination)
     {
-        ReadOnlySequence<byte> rest = _piece.Payload.Slice(_pieceOffset);
-        int count = (int)Math.Min(rest.Length, destination.Length);
-        var part = new Frame(_piece.Header, rest.Slice(0, count), _piece.PayloadOffset + _pieceOffset);
-        part.CopyPayloadTo(destination);
+        int count;
+        if (_pieceOffset == 0 && _piece.Payload.Length <= destination.Length)
+        {
+            // The usual case: the whole piece fits, with no slicing.
+            count = _piece.CopyPayloadTo(destination);
+        }
+        else
+        {
+            ReadOnlySequence<byte> rest = _piece.Payload.Slice(_pieceOffset);
+            count = (int)Math.Min(rest.Length, destination.Length);
+            var part = new Frame(_piece.Header, rest.Slice(0, count), _piece.PayloadOffset + _pieceOffset);
+            part.CopyPayloadTo(destination);
+        }
+
         _pieceOffset += count;
         _hasPiece = _pieceOffset < _piece.Payload.Length;
         bool endOfMessage = !_hasPiece && !_frameHasMorePieces && _frameIsFinal;
@@ -262,10 +307,10 @@ public sealed partial class WebSocketConnection
             ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
         }
 
-        return endOfMessage ? EndMessageAsync(count) : new ValueTask<ReceiveResult>(new ReceiveResult(count, _messageType, false));
+        return endOfMessage ? EndMessage(count) : new ReceiveResult(count, _messageType, false);
     }
 
-    private ValueTask<ReceiveResult> EndMessageAsync(int count)
+    private ReceiveResult EndMessage(int count)
     {
         if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(ReadOnlySpan<byte>.Empty, isFinal: true))
         {
@@ -273,13 +318,14 @@ public sealed partial class WebSocketConnection
         }
 
         _inMessage = false;
-        return new ValueTask<ReceiveResult>(new ReceiveResult(count, _messageType, true));
+        return new ReceiveResult(count, _messageType, true);
     }
 
     /// <summary>Reads a control frame's payload (at most 125 bytes) and acts on it; returns a result only for a close.</summary>
     private async ValueTask<ReceiveResult?> HandleControlFrameAsync(FrameHeader header, CancellationToken cancellationToken)
     {
-        int length = 0;
+        // The frame may have come whole (its payload is in Current) or as a header whose payload follows.
+        int length = _reader.Current.CopyPayloadTo(_controlPayload);
         while (await _reader.ReadPayloadAsync(cancellationToken).ConfigureAwait(false))
         {
             length += _reader.Current.CopyPayloadTo(_controlPayload.AsSpan(length));

@@ -18,6 +18,10 @@ public sealed partial class WebSocketConnection
     private readonly bool _keepAliveEnabled;
     private readonly bool _idleTimeoutEnabled;
     private long _lastReceivedTicks;
+
+    // Set by the receive on every frame and cleared by the keepalive tick, which stamps the time: reading a clock per
+    // frame would cost more than the rest of a small frame's receive on some machines.
+    private int _receivedSinceTick;
     private long _lastPingTicks;
     private long _pingSentTicks;
     private int _pingOutstanding;
@@ -30,7 +34,7 @@ public sealed partial class WebSocketConnection
     /// <param name="message">The payload; text must be valid UTF-8.</param>
     /// <param name="messageType">Text or binary.</param>
     /// <param name="cancellationToken">Abandons the send.</param>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, CancellationToken cancellationToken = default)
     {
         Opcode opcode = ToOpcode(messageType);
         if (opcode == Opcode.Text && !Utf8Validator.IsValid(message.Span))
@@ -38,10 +42,76 @@ public sealed partial class WebSocketConnection
             throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(message));
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
+        if (message.Length <= fragment && TryEnterSingleFrameSend())
+        {
+            // One frame, written while no other message is between fragments: it cannot interleave with anything.
+            bool release = true;
+            try
+            {
+                EnsureCanSend();
+                _writer.WriteFrame(opcode, message.Span, isFinal: true);
+                ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
+                if (flush.IsCompletedSuccessfully)
+                {
+                    CheckFlush(flush.Result);
+                    return default;
+                }
+
+                release = false;
+                return AwaitFlushThenReleaseAsync(flush);
+            }
+            finally
+            {
+                if (release)
+                {
+                    _frameLock.Release();
+                }
+            }
+        }
+
+        return SendFragmentedAsync(message, opcode, fragment, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the frame lock without waiting when no message is being sent in fragments. A single-frame message needs no
+    /// message lock: a fragmented message that starts after this check must wait for the frame lock held here.
+    /// </summary>
+    private bool TryEnterSingleFrameSend()
+    {
+        if (_messageLock.CurrentCount == 0 || !_frameLock.Wait(0))
+        {
+            return false;
+        }
+
+        if (_messageLock.CurrentCount == 0)
+        {
+            // A fragmented message may have started between its first frame and ours: take the queue instead.
+            _frameLock.Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    private async ValueTask AwaitFlushThenReleaseAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            CheckFlush(await flush.ConfigureAwait(false));
+        }
+        finally
+        {
+            _frameLock.Release();
+        }
+    }
+
+    private async ValueTask SendFragmentedAsync(ReadOnlyMemory<byte> message, Opcode opcode, int fragment, CancellationToken cancellationToken)
+    {
         await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
             do
             {
                 int count = Math.Min(fragment, message.Length);
@@ -244,9 +314,11 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    private async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        CheckFlush(await _output.FlushAsync(cancellationToken).ConfigureAwait(false));
+
+    private static void CheckFlush(FlushResult result)
     {
-        FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCompleted || result.IsCanceled)
         {
             // The transport's reading side is gone: the peer cannot receive anything more.
@@ -301,6 +373,11 @@ public sealed partial class WebSocketConnection
         }
 
         long now = MonotonicClock.Milliseconds;
+        if (Interlocked.Exchange(ref _receivedSinceTick, 0) != 0)
+        {
+            Volatile.Write(ref _lastReceivedTicks, now);
+        }
+
         if (_idleTimeoutEnabled && now - Volatile.Read(ref _lastReceivedTicks) > (long)_options.IdleTimeout.TotalMilliseconds)
         {
             // Nothing at all arrived for too long: close with 1001, as an endpoint going away.

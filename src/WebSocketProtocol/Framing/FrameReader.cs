@@ -101,6 +101,23 @@ public sealed class FrameReader
     }
 
     /// <summary>
+    /// Reads the next frame whole when all of it is already buffered in one piece, otherwise only its header (with an empty
+    /// payload, as <see cref="ReadHeaderAsync"/>); <see cref="Frame.IsPayloadComplete"/> on <see cref="Current"/> tells
+    /// which, and <see cref="ReadPayloadAsync"/> continues a header. Never waits for a payload: a large frame still
+    /// streams. Saves the message layer a second call per small frame.
+    /// </summary>
+    internal ValueTask<bool> ReadFrameOrHeaderAsync(CancellationToken cancellationToken)
+    {
+        BeginRead(expectStreaming: false);
+        if (_holdingBuffer && TryTakeFrameOrHeader())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return ReadSlowAsync(ReadKind.FrameOrHeader, cancellationToken);
+    }
+
+    /// <summary>
     /// Puts the next buffered piece (at least one byte) of the payload whose header <see cref="ReadHeaderAsync"/> read into
     /// <see cref="Current"/>, waiting for bytes if none are buffered. Returns <see langword="false"/> once the payload is exhausted.
     /// </summary>
@@ -201,7 +218,34 @@ public sealed class FrameReader
 
     private bool TryTakeFrame()
     {
-        // Fast path: the whole frame lies in the first segment.
+        if (TryTakeFrameInFirstSegment())
+        {
+            return true;
+        }
+
+        Normalize();
+        _handedOutInFirstSegment = false;
+        if (!TryParseHeader(out FrameHeader header, out int headerLength))
+        {
+            return false;
+        }
+
+        long frameLength = headerLength + header.PayloadLength;
+        if (_buffer.Length < frameLength)
+        {
+            return false;
+        }
+
+        _current = new Frame(header, _buffer.Slice(headerLength, header.PayloadLength));
+        _handedOut = frameLength;
+        return true;
+    }
+
+    private bool TryTakeFrameOrHeader() => TryTakeFrameInFirstSegment() || TryTakeHeader();
+
+    /// <summary>The fast path: a whole frame that lies in the first segment, handed out without touching the sequence.</summary>
+    private bool TryTakeFrameInFirstSegment()
+    {
         byte[]? array = _firstArray;
         ReadOnlySpan<byte> first = array is not null
             ? new ReadOnlySpan<byte>(array, _firstArrayStart + _firstOffset, _firstSegment.Length - _firstOffset)
@@ -222,22 +266,7 @@ public sealed class FrameReader
             }
         }
 
-        Normalize();
-        _handedOutInFirstSegment = false;
-        if (!TryParseHeader(out FrameHeader header, out int headerLength))
-        {
-            return false;
-        }
-
-        long frameLength = headerLength + header.PayloadLength;
-        if (_buffer.Length < frameLength)
-        {
-            return false;
-        }
-
-        _current = new Frame(header, _buffer.Slice(headerLength, header.PayloadLength));
-        _handedOut = frameLength;
-        return true;
+        return false;
     }
 
     private bool TryTakeHeader()
@@ -331,6 +360,7 @@ public sealed class FrameReader
     {
         Frame,
         Header,
+        FrameOrHeader,
         PayloadPiece,
     }
 
@@ -338,6 +368,7 @@ public sealed class FrameReader
     {
         ReadKind.Frame => TryTakeFrame(),
         ReadKind.Header => TryTakeHeader(),
+        ReadKind.FrameOrHeader => TryTakeFrameOrHeader(),
         _ => TryTakePayloadPiece(),
     };
 

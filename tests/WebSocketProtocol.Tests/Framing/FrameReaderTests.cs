@@ -122,6 +122,51 @@ public class FrameReaderTests
     }
 
     [Fact]
+    public async Task Frame_or_header_read_takes_a_buffered_frame_whole_and_streams_one_still_arriving()
+    {
+        byte[] small = Payload(10);
+        byte[] large = Payload(5000);
+        byte[] wire = FrameBytes.Concat(new[] { ClientFrame(Opcode.Text, small), ClientFrame(Opcode.Ping, Payload(0)), ClientFrame(Opcode.Binary, large) });
+        int largeStart = wire.Length - large.Length - 8;
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        var reader = ServerReader(pipe.Reader);
+
+        // The large frame's header and 100 payload bytes are there; the rest comes later.
+        await pipe.Writer.WriteAsync(wire.AsMemory(0, largeStart + 8 + 100));
+        Assert.True(await reader.ReadFrameOrHeaderAsync(default));
+        Assert.True(reader.Current.IsPayloadComplete);
+        Assert.Equal(small, Unmasked(reader.Current));
+        Assert.True(await reader.ReadFrameOrHeaderAsync(default));
+        Assert.Equal(Opcode.Ping, reader.Current.Header.Opcode);
+        Assert.True(reader.Current.IsPayloadComplete);
+        Assert.False(await reader.ReadPayloadAsync());
+
+        Assert.True(await reader.ReadFrameOrHeaderAsync(default));
+        Assert.Equal(5000, reader.Current.Header.PayloadLength);
+        Assert.False(reader.Current.IsPayloadComplete);
+        Assert.True(reader.Current.Payload.IsEmpty);
+        Assert.True(await reader.ReadPayloadAsync());
+        Assert.Equal(100, reader.Current.Payload.Length);
+        var received = new List<byte>(Unmasked(reader.Current));
+        await pipe.Writer.WriteAsync(wire.AsMemory(largeStart + 8 + 100));
+        await pipe.Writer.CompleteAsync();
+        while (await reader.ReadPayloadAsync())
+        {
+            received.AddRange(Unmasked(reader.Current));
+        }
+
+        Assert.Equal(large, received);
+        Assert.False(await reader.ReadFrameOrHeaderAsync(default));
+
+        static byte[] Unmasked(in Frame frame)
+        {
+            var bytes = new byte[frame.Payload.Length];
+            frame.CopyPayloadTo(bytes);
+            return bytes;
+        }
+    }
+
+    [Fact]
     public async Task A_frame_over_the_limit_fails_with_1009_from_its_header_before_any_payload_arrives()
     {
         var header = new FrameHeader(Opcode.Binary, 2_000_000, isMasked: true, maskKey: 7);
