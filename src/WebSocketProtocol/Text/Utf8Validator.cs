@@ -87,7 +87,7 @@ public struct Utf8Validator
     private static bool IsValidWhole(ReadOnlySpan<byte> bytes)
     {
 #if NET8_0_OR_GREATER
-        return System.Text.Unicode.Utf8.IsValid(bytes);
+        return Utf8SimdValidator.IsValid(bytes);
 #else
         return IsValidWholeScalar(bytes);
 #endif
