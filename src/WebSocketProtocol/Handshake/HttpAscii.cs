@@ -16,6 +16,16 @@ internal static class HttpAscii
         _ => false,
     };
 
+#if NET8_0_OR_GREATER
+    // Vectorised searches for the per-byte checks every header line goes through.
+    private static readonly System.Buffers.SearchValues<byte> TokenChars =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
+    private static readonly System.Buffers.SearchValues<byte> ForbiddenInFieldValue = System.Buffers.SearchValues.Create(
+        [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
+         0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F]);
+#endif
+
     public static bool IsToken(ReadOnlySpan<byte> value)
     {
         if (value.IsEmpty)
@@ -23,6 +33,9 @@ internal static class HttpAscii
             return false;
         }
 
+#if NET8_0_OR_GREATER
+        return value.IndexOfAnyExcept(TokenChars) < 0;
+#else
         foreach (byte b in value)
         {
             if (!IsTokenChar(b))
@@ -32,6 +45,25 @@ internal static class HttpAscii
         }
 
         return true;
+#endif
+    }
+
+    /// <summary>Whether every byte may appear in a field value (<see cref="IsFieldValueChar"/>).</summary>
+    public static bool IsFieldValue(ReadOnlySpan<byte> value)
+    {
+#if NET8_0_OR_GREATER
+        return value.IndexOfAny(ForbiddenInFieldValue) < 0;
+#else
+        foreach (byte b in value)
+        {
+            if (!IsFieldValueChar(b))
+            {
+                return false;
+            }
+        }
+
+        return true;
+#endif
     }
 
     /// <summary>Whether a configured string (a subprotocol, a header name) is a token, safe to write into a header verbatim.</summary>

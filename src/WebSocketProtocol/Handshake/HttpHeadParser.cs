@@ -41,12 +41,9 @@ internal static class HttpHeadParser
             }
 
             ReadOnlySpan<byte> rawValue = line.Slice(colon + 1);
-            foreach (byte b in rawValue)
+            if (!HttpAscii.IsFieldValue(rawValue))
             {
-                if (!HttpAscii.IsFieldValueChar(b))
-                {
-                    return -1;
-                }
+                return -1;
             }
 
             int leading = 0;

@@ -86,12 +86,13 @@ public static class ServerHandshake
         }
 
         var request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, null);
-        if (!IsUpgradeAttempt(request))
+        HandshakeHeaderIndex index = HandshakeHeaderIndex.Build(request);
+        if (!IsUpgradeAttempt(request, index))
         {
             return new ServerHandshakeResult(HandshakeOutcome.NotWebSocket, HandshakeError.None, null, ToRequestInfo(request), null);
         }
 
-        HandshakeError error = Validate(request, options);
+        HandshakeError error = Validate(request, index, options);
         if (error != HandshakeError.None)
         {
             return Reject(error);
@@ -113,7 +114,7 @@ public static class ServerHandshake
                 return Reject(HandshakeError.RejectedByApplication);
             }
 
-            request.TryGetHeader("Sec-WebSocket-Key"u8, out ReadOnlySpan<byte> key);
+            ReadOnlySpan<byte> key = request.GetHeaderValue(index.Key.First);
             Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
             WebSocketAccept.ComputeAccept(key, accept);
             HttpResponseWriter.WriteSwitchingProtocols(response, accept, subprotocol, extensionHeader.WrittenSpan);
@@ -126,13 +127,13 @@ public static class ServerHandshake
     }
 
     /// <summary>A request is an upgrade attempt when it asks for websocket or carries any Sec-WebSocket-Key/Version; anything else is plain HTTP.</summary>
-    private static bool IsUpgradeAttempt(HandshakeRequest request) =>
-        request.HeaderContainsToken("Upgrade"u8, "websocket"u8)
-        || request.IndexOf("Sec-WebSocket-Key"u8, 0) >= 0
-        || request.IndexOf("Sec-WebSocket-Version"u8, 0) >= 0;
+    private static bool IsUpgradeAttempt(HandshakeRequest request, HandshakeHeaderIndex index) =>
+        HandshakeHeaderIndex.ContainsToken(request, index.Upgrade, "Upgrade"u8, "websocket"u8)
+        || index.Key.Count != 0
+        || index.Version.Count != 0;
 
     /// <summary>The checks of RFC 6455 section 4.2.1, then the origin policy of section 10.2.</summary>
-    private static HandshakeError Validate(HandshakeRequest request, WebSocketServerOptions options)
+    private static HandshakeError Validate(HandshakeRequest request, HandshakeHeaderIndex index, WebSocketServerOptions options)
     {
         if (!request.Method.SequenceEqual("GET"u8))
         {
@@ -144,54 +145,54 @@ public static class ServerHandshake
             return HandshakeError.HttpVersionTooOld;
         }
 
-        if (request.CountHeader("Host"u8) != 1 || !request.TryGetHeader("Host"u8, out ReadOnlySpan<byte> host) || host.IsEmpty)
+        ReadOnlySpan<byte> host = index.Host.Count == 1 ? request.GetHeaderValue(index.Host.First) : default;
+        if (host.IsEmpty)
         {
             return HandshakeError.InvalidHost;
         }
 
-        if (!request.HeaderContainsToken("Upgrade"u8, "websocket"u8))
+        if (!HandshakeHeaderIndex.ContainsToken(request, index.Upgrade, "Upgrade"u8, "websocket"u8))
         {
             return HandshakeError.MissingUpgradeWebSocket;
         }
 
-        if (!request.HeaderContainsToken("Connection"u8, "Upgrade"u8))
+        if (!HandshakeHeaderIndex.ContainsToken(request, index.Connection, "Connection"u8, "Upgrade"u8))
         {
             return HandshakeError.MissingConnectionUpgrade;
         }
 
-        int versions = request.CountHeader("Sec-WebSocket-Version"u8);
-        if (versions == 0)
+        if (index.Version.Count == 0)
         {
             return HandshakeError.MissingVersion;
         }
 
-        if (versions != 1 || !request.TryGetHeader("Sec-WebSocket-Version"u8, out ReadOnlySpan<byte> version) || !version.SequenceEqual("13"u8))
+        if (index.Version.Count != 1 || !request.GetHeaderValue(index.Version.First).SequenceEqual("13"u8))
         {
             return HandshakeError.UnsupportedVersion;
         }
 
-        if (request.CountHeader("Sec-WebSocket-Key"u8) != 1
-            || !request.TryGetHeader("Sec-WebSocket-Key"u8, out ReadOnlySpan<byte> key)
-            || !WebSocketAccept.IsValidKey(key))
+        if (index.Key.Count != 1 || !WebSocketAccept.IsValidKey(request.GetHeaderValue(index.Key.First)))
         {
             return HandshakeError.InvalidKey;
         }
 
-        return IsOriginAllowed(request, host, options) ? HandshakeError.None : HandshakeError.OriginNotAllowed;
+        return IsOriginAllowed(request, index.Origin, host, options) ? HandshakeError.None : HandshakeError.OriginNotAllowed;
     }
 
-    private static bool IsOriginAllowed(HandshakeRequest request, ReadOnlySpan<byte> host, WebSocketServerOptions options)
+    private static bool IsOriginAllowed(HandshakeRequest request, HeaderSlot originSlot, ReadOnlySpan<byte> host, WebSocketServerOptions options)
     {
-        if (options.OriginPolicy == OriginPolicy.Any || !request.TryGetHeader("Origin"u8, out ReadOnlySpan<byte> origin))
+        if (options.OriginPolicy == OriginPolicy.Any || originSlot.Count == 0)
         {
             return true;
         }
 
         // Origin is one serialized origin (RFC 6454 section 7); a list of several is never allowed.
-        if (request.CountHeader("Origin"u8) != 1)
+        if (originSlot.Count != 1)
         {
             return false;
         }
+
+        ReadOnlySpan<byte> origin = request.GetHeaderValue(originSlot.First);
 
         foreach (string allowed in options.AllowedOriginList)
         {

@@ -17,11 +17,6 @@ public static class WebSocketAccept
     // RFC 6455 section 1.3: the GUID appended to the key before hashing.
     private static ReadOnlySpan<byte> Guid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
 
-#if NETSTANDARD2_0
-    [ThreadStatic]
-    private static SHA1? t_sha1;
-#endif
-
     /// <summary>Whether <paramref name="key"/> is base64 that decodes to exactly 16 bytes (RFC 6455 section 4.1, item 7).</summary>
     /// <param name="key">The header value, already trimmed.</param>
     public static bool IsValidKey(ReadOnlySpan<byte> key)
@@ -55,14 +50,8 @@ public static class WebSocketAccept
         Span<byte> input = stackalloc byte[KeyLength + 36];
         key.CopyTo(input);
         Guid.CopyTo(input.Slice(KeyLength));
-        Span<byte> hash = stackalloc byte[20];
-#if NETSTANDARD2_0
-        // netstandard2.0 hashes arrays only: an input copy and the digest array are this target's cost per handshake.
-        byte[] digest = (t_sha1 ??= SHA1.Create()).ComputeHash(input.ToArray());
-        digest.CopyTo(hash);
-#else
-        SHA1.HashData(input, hash);
-#endif
+        Span<byte> hash = stackalloc byte[Sha1.DigestLength];
+        Sha1.Hash(input, hash);
         Base64.EncodeToUtf8(hash, destination, out _, out int written);
         return written;
     }
