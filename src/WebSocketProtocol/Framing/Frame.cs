@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace WebSocketProtocol.Framing;
 
@@ -43,12 +44,14 @@ public readonly struct Frame
             ThrowHelper.ThrowArgument(nameof(destination), "The destination is shorter than the payload.");
         }
 
-        if (Payload.IsSingleSegment)
+        // An array-backed payload (what pipes hand out) gives its span without the checks of First.
+        ReadOnlySequence<byte> payload = Payload;
+        if (SequenceMarshal.TryGetArray(payload, out ArraySegment<byte> array) || payload.IsSingleSegment)
         {
 #if NETSTANDARD2_0
-            ReadOnlySpan<byte> span = Payload.First.Span;
+            ReadOnlySpan<byte> span = array.Array is not null ? array : payload.First.Span;
 #else
-            ReadOnlySpan<byte> span = Payload.FirstSpan;
+            ReadOnlySpan<byte> span = array.Array is not null ? array : payload.FirstSpan;
 #endif
             if (Header.IsMasked)
             {
