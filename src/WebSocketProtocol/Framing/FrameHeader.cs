@@ -100,6 +100,26 @@ public readonly struct FrameHeader : IEquatable<FrameHeader>
     /// <param name="bytesConsumed">The header's encoded length.</param>
     public static bool TryParse(ReadOnlySpan<byte> source, out FrameHeader header, out int bytesConsumed)
     {
+        if (!TryDecode(source, out header, out bytesConsumed, out bool lengthTopBitSet))
+        {
+            if (lengthTopBitSet)
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.PayloadLengthTopBitSet);
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryParse(ReadOnlySpan{byte}, out FrameHeader, out int)"/> without the throw, for the reader's per-frame
+    /// path: a 64-bit length with its top bit set comes back as <paramref name="lengthTopBitSet"/>.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> source, out FrameHeader header, out int bytesConsumed, out bool lengthTopBitSet)
+    {
+        lengthTopBitSet = false;
         if (source.Length >= 2)
         {
             byte second = source[1];
@@ -125,7 +145,10 @@ public readonly struct FrameHeader : IEquatable<FrameHeader>
                     ulong longLength = BinaryPrimitives.ReadUInt64BigEndian(source.Slice(2));
                     if (longLength > long.MaxValue)
                     {
-                        ThrowHelper.ThrowProtocolError(ProtocolError.PayloadLengthTopBitSet);
+                        lengthTopBitSet = true;
+                        header = default;
+                        bytesConsumed = 0;
+                        return false;
                     }
 
                     payloadLength = (long)longLength;

@@ -321,23 +321,18 @@ public sealed class FrameReader
     /// <summary>Decodes a header from one span, when it is all there, and applies the framing rules.</summary>
     private bool TryParseAndValidate(ReadOnlySpan<byte> source, out FrameHeader header, out int headerLength)
     {
-        bool parsed;
-        try
+        if (!FrameHeader.TryDecode(source, out header, out headerLength, out bool lengthTopBitSet))
         {
-            parsed = FrameHeader.TryParse(source, out header, out headerLength);
-        }
-        catch (WebSocketProtocolException exception)
-        {
-            _failure = exception.Error;
-            throw;
+            if (lengthTopBitSet)
+            {
+                Fail(ProtocolError.PayloadLengthTopBitSet);
+            }
+
+            return false;
         }
 
-        if (parsed)
-        {
-            Validate(header);
-        }
-
-        return parsed;
+        Validate(header);
+        return true;
     }
 
     private void Validate(in FrameHeader header)
