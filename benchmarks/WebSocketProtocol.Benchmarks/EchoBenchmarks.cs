@@ -90,9 +90,9 @@ public class EchoBenchmarks
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
             await _managedClient.SendAsync(_payload.AsMemory(), ManagedMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
-            int received = await ReceiveManagedAsync(_managedServer, _serverBuffer).ConfigureAwait(false);
+            int received = await MessageReceive.ManagedAsync(_managedServer, _serverBuffer).ConfigureAwait(false);
             await _managedServer.SendAsync(_serverBuffer.AsMemory(0, received), ManagedMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
-            total += await ReceiveManagedAsync(_managedClient, _clientBuffer).ConfigureAwait(false);
+            total += await MessageReceive.ManagedAsync(_managedClient, _clientBuffer).ConfigureAwait(false);
         }
 
         return total;
@@ -106,40 +106,12 @@ public class EchoBenchmarks
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
             await _ourClient.SendAsync(_payload, OurMessageType.Binary).ConfigureAwait(false);
-            int received = await ReceiveOursAsync(_ourServer, _serverBuffer).ConfigureAwait(false);
+            int received = await MessageReceive.OursAsync(_ourServer, _serverBuffer).ConfigureAwait(false);
             await _ourServer.SendAsync(_serverBuffer.AsMemory(0, received), OurMessageType.Binary).ConfigureAwait(false);
-            total += await ReceiveOursAsync(_ourClient, _clientBuffer).ConfigureAwait(false);
+            total += await MessageReceive.OursAsync(_ourClient, _clientBuffer).ConfigureAwait(false);
         }
 
         return total;
-    }
-
-    private static async ValueTask<int> ReceiveManagedAsync(System.Net.WebSockets.WebSocket webSocket, byte[] buffer)
-    {
-        int received = 0;
-        System.Net.WebSockets.ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await webSocket.ReceiveAsync(buffer.AsMemory(received), CancellationToken.None).ConfigureAwait(false);
-            received += result.Count;
-        }
-        while (!result.EndOfMessage);
-
-        return received;
-    }
-
-    private static async ValueTask<int> ReceiveOursAsync(WebSocketConnection connection, byte[] buffer)
-    {
-        int received = 0;
-        ReceiveResult result;
-        do
-        {
-            result = await connection.ReceiveAsync(buffer.AsMemory(received)).ConfigureAwait(false);
-            received += result.Count;
-        }
-        while (!result.EndOfMessage);
-
-        return received;
     }
 
     private void Check(string who)

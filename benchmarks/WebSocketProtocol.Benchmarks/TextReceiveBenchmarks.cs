@@ -121,33 +121,9 @@ public class TextReceiveBenchmarks
         return total;
     }
 
-    private async ValueTask<int> ReceiveOursAsync()
-    {
-        int received = 0;
-        ReceiveResult result;
-        do
-        {
-            result = await _connection.ReceiveAsync(_destination.AsMemory(received)).ConfigureAwait(false);
-            received += result.Count;
-        }
-        while (!result.EndOfMessage);
+    private ValueTask<int> ReceiveOursAsync() => MessageReceive.OursAsync(_connection, _destination);
 
-        return received;
-    }
-
-    private async ValueTask<int> ReceiveManagedAsync()
-    {
-        int received = 0;
-        System.Net.WebSockets.ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await _webSocket.ReceiveAsync(_destination.AsMemory(received), CancellationToken.None).ConfigureAwait(false);
-            received += result.Count;
-        }
-        while (!result.EndOfMessage);
-
-        return received;
-    }
+    private ValueTask<int> ReceiveManagedAsync() => MessageReceive.ManagedAsync(_webSocket, _destination);
 
     private static byte[] CreatePayload(MessageContent content)
     {

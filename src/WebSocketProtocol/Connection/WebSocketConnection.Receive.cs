@@ -70,6 +70,9 @@ public sealed partial class WebSocketConnection
         return ExitReceiveAfterAsync(receive);
     }
 
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private async ValueTask<ReceiveResult> ExitReceiveAfterAsync(ValueTask<ReceiveResult> receive)
     {
         try

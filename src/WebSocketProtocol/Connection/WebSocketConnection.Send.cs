@@ -42,7 +42,11 @@ public sealed partial class WebSocketConnection
             throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(message));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new ValueTask(Task.FromCanceled(cancellationToken));
+        }
+
         int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
         if (message.Length <= fragment && TryEnterSingleFrameSend())
         {
@@ -61,6 +65,11 @@ public sealed partial class WebSocketConnection
 
                 release = false;
                 return AwaitFlushThenReleaseAsync(flush);
+            }
+            catch (Exception exception)
+            {
+                // As from the awaited path: a closed connection or a lost transport faults the returned task.
+                return new ValueTask(Task.FromException(exception));
             }
             finally
             {

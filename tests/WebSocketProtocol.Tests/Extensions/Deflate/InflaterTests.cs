@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using WebSocketProtocol.Extensions.Deflate;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Extensions.Deflate;
+
+/// <summary>The inflater against the platform's zlib-backed compressor: every stream zlib writes, fed and drained in pieces of any size.</summary>
+public class InflaterTests
+{
+    private static readonly byte[] SyncFlushTail = { 0x00, 0x00, 0xFF, 0xFF };
+
+    private static byte[] Compress(byte[] data, CompressionLevel level)
+    {
+        using var buffer = new MemoryStream();
+        using (var deflate = new DeflateStream(buffer, level, leaveOpen: true))
+        {
+            deflate.Write(data);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static byte[] Sample(int kind, int length, int seed)
+    {
+        var random = new Random(seed);
+        var data = new byte[length];
+        switch (kind % 4)
+        {
+            case 0:
+                random.NextBytes(data);
+                break;
+            case 1:
+                byte[] text = Encoding.UTF8.GetBytes("{\"type\":\"message\",\"from\":\"Zoë\",\"text\":\"hello there, general kenobi\"} ");
+                for (int i = 0; i < length; i++)
+                {
+                    data[i] = text[(i + (i / 997)) % text.Length];
+                }
+
+                break;
+            case 2:
+                // Long-range repeats: a random 3 KiB block again and again, so matches reach far back.
+                byte[] block = new byte[3000];
+                random.NextBytes(block);
+                for (int i = 0; i < length; i++)
+                {
+                    data[i] = block[i % block.Length];
+                }
+
+                break;
+            default:
+                for (int i = 0; i < length; i++)
+                {
+                    data[i] = (byte)(random.Next(4) == 0 ? random.Next(256) : 'a' + (i % 7));
+                }
+
+                break;
+        }
+
+        return data;
+    }
+
+    /// <summary>Inflates <paramref name="compressed"/> in input pieces of <paramref name="inChunk"/> and output pieces of <paramref name="outChunk"/>.</summary>
+    private static (InflateStatus Status, byte[] Output) Inflate(Inflater inflater, byte[] compressed, int inChunk, int outChunk, int limit = 1 << 24)
+    {
+        var output = new List<byte>();
+        var room = new byte[outChunk];
+        int position = 0;
+        while (true)
+        {
+            int take = Math.Min(inChunk, compressed.Length - position);
+            ReadOnlySpan<byte> input = compressed.AsSpan(position, take);
+            while (true)
+            {
+                InflateStatus status = inflater.Inflate(input, room, out int consumed, out int written);
+                output.AddRange(room.AsSpan(0, written).ToArray());
+                input = input.Slice(consumed);
+                position += consumed;
+                if (status == InflateStatus.InvalidData || output.Count > limit)
+                {
+                    return (status, output.ToArray());
+                }
+
+                if (status == InflateStatus.NeedsInput)
+                {
+                    break;
+                }
+            }
+
+            if (position == compressed.Length)
+            {
+                return (InflateStatus.NeedsInput, output.ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(CompressionLevel.NoCompression)]
+    [InlineData(CompressionLevel.Fastest)]
+    [InlineData(CompressionLevel.Optimal)]
+    [InlineData(CompressionLevel.SmallestSize)]
+    public void Every_kind_of_data_zlib_compresses_inflates_back_identical_in_one_piece(CompressionLevel level)
+    {
+        foreach (int length in new[] { 0, 1, 100, 5000, 70_000, 300_000 })
+        {
+            for (int kind = 0; kind < 4; kind++)
+            {
+                byte[] data = Sample(kind, length, length + kind);
+                var (status, output) = Inflate(new Inflater(15), Compress(data, level), int.MaxValue, 1 << 20);
+                Assert.Equal(InflateStatus.NeedsInput, status);
+                Assert.True(data.AsSpan().SequenceEqual(output), $"kind {kind}, length {length}");
+            }
+        }
+    }
+
+    [Property(MaxTest = 200)]
+    public Property Any_input_and_output_chunking_inflates_the_same_bytes() =>
+        Prop.ForAll(
+            (from kind in Gen.Choose(0, 3)
+             from length in Gen.Choose(0, 40_000)
+             from level in Gen.Elements(CompressionLevel.NoCompression, CompressionLevel.Fastest, CompressionLevel.Optimal)
+             from inChunk in Gen.Choose(1, 300)
+             from outChunk in Gen.Choose(1, 5000)
+             select (kind, length, level, inChunk, outChunk)).ToArbitrary(),
+            c =>
+            {
+                byte[] data = Sample(c.kind, c.length, c.length);
+                var (status, output) = Inflate(new Inflater(15), Compress(data, c.level), c.inChunk, c.outChunk);
+                return status == InflateStatus.NeedsInput && data.AsSpan().SequenceEqual(output);
+            });
+
+    [Fact]
+    public void Messages_sync_flushed_with_context_takeover_inflate_one_by_one_with_the_tail_put_back()
+    {
+        // permessage-deflate (RFC 7692 section 7.2.1): each message ends in a sync flush whose 00 00 FF FF is cut off on the
+        // wire and appended again before inflating; later messages refer back into earlier ones.
+        byte[][] messages = Enumerable.Range(0, 20).Select(i => Sample(i % 4, 50 + (i * 997 % 9000), i)).ToArray();
+        using var compressed = new MemoryStream();
+        using var deflate = new DeflateStream(compressed, CompressionLevel.Optimal, leaveOpen: true);
+        var inflater = new Inflater(15);
+        foreach (byte[] message in messages)
+        {
+            long start = compressed.Length;
+            deflate.Write(message);
+            deflate.Flush();
+            byte[] wire = compressed.ToArray().AsSpan((int)start).ToArray();
+            Assert.True(wire.AsSpan(wire.Length - 4).SequenceEqual(SyncFlushTail));
+            byte[] payload = wire.AsSpan(0, wire.Length - 4).ToArray();
+
+            var (status, output) = Inflate(inflater, payload.Concat(SyncFlushTail).ToArray(), 777, 4096);
+
+            Assert.Equal(InflateStatus.NeedsInput, status);
+            Assert.True(message.AsSpan().SequenceEqual(output));
+        }
+    }
+
+    [Fact]
+    public void A_distance_beyond_the_negotiated_window_is_invalid_data()
+    {
+        // The 3 KiB repeats reach 3000 bytes back: valid with a 32 KiB window, too far for a 2 KiB one.
+        byte[] compressed = Compress(Sample(2, 20_000, 5), CompressionLevel.Optimal);
+        Assert.Equal(InflateStatus.NeedsInput, Inflate(new Inflater(15), compressed, 1000, 4096).Status);
+        Assert.Equal(InflateStatus.InvalidData, Inflate(new Inflater(11), compressed, 1000, 4096).Status);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x07 })] // block type 3
+    [InlineData(new byte[] { 0x00, 0x05, 0x00, 0x00, 0x00 })] // stored block whose NLEN is not the complement of LEN
+    public void Malformed_block_headers_are_invalid_data(byte[] compressed)
+    {
+        Assert.Equal(InflateStatus.InvalidData, Inflate(new Inflater(15), compressed, 64, 64).Status);
+    }
+
+    [Fact]
+    public void A_match_that_reaches_back_before_any_output_is_invalid_data()
+    {
+        Assert.Equal(InflateStatus.InvalidData, Inflate(new Inflater(15), DistanceBeforeOutput(), 64, 64).Status);
+    }
+
+    /// <summary>A fixed-code block starting with a length-distance pair: length 3 (code 257, 7 bits 0000001), distance 1 (5 bits 00000).</summary>
+    private static byte[] DistanceBeforeOutput()
+    {
+        // BFINAL=1, BTYPE=01, then the code bits: Huffman codes are packed most significant bit first.
+        ulong bits = 0;
+        int count = 0;
+        void Put(uint value, int width, bool huffman)
+        {
+            for (int i = 0; i < width; i++)
+            {
+                uint bit = huffman ? (value >> (width - 1 - i)) & 1 : (value >> i) & 1;
+                bits |= (ulong)bit << count++;
+            }
+        }
+
+        Put(1, 1, false);
+        Put(1, 2, false);
+        Put(0b0000001, 7, true);
+        Put(0, 5, true);
+        return BitConverter.GetBytes(bits).AsSpan(0, (count + 7) / 8).ToArray();
+    }
+
+    [Property(MaxTest = 300)]
+    public Property Corrupted_streams_end_in_invalid_data_or_some_output_never_an_exception() =>
+        Prop.ForAll(
+            (from kind in Gen.Choose(0, 3)
+             from length in Gen.Choose(1, 20_000)
+             from flips in Gen.Choose(0, int.MaxValue).ArrayOf(3)
+             select (kind, length, flips)).ToArbitrary(),
+            c =>
+            {
+                byte[] compressed = Compress(Sample(c.kind, c.length, c.length), CompressionLevel.Optimal);
+                foreach (int flip in c.flips)
+                {
+                    compressed[flip % compressed.Length] ^= (byte)(1 << (flip % 8));
+                }
+
+                // Bounded: the output limit stops a corrupt stream that would expand without end.
+                var (status, output) = Inflate(new Inflater(15), compressed, 513, 4096, limit: 1 << 20);
+                return status is InflateStatus.InvalidData or InflateStatus.NeedsInput || output.Length > 1 << 20;
+            });
+
+    [Fact]
+    public void Inflating_allocates_nothing_in_steady_state()
+    {
+        byte[] compressed = Compress(Sample(1, 100_000, 1), CompressionLevel.Optimal);
+        var inflater = new Inflater(15);
+        var room = new byte[8192];
+        Assert.True(Run());
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool allEnded = true;
+        for (int i = 0; i < 5; i++)
+        {
+            allEnded &= Run();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allEnded);
+        Assert.Equal(0, allocated);
+
+        // Inflates the whole stream from a fresh state; true when it ends asking for more input, as a valid stream does.
+        bool Run()
+        {
+            inflater.Reset();
+            ReadOnlySpan<byte> input = compressed;
+            while (true)
+            {
+                InflateStatus status = inflater.Inflate(input, room, out int consumed, out _);
+                input = input.Slice(consumed);
+                if (status != InflateStatus.OutputFull)
+                {
+                    return status == InflateStatus.NeedsInput;
+                }
+            }
+        }
+    }
+}
