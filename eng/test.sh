@@ -27,7 +27,8 @@ dotnet build WebSocketProtocol.sln -c Release
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test WebSocketProtocol.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+# A test that hangs is stopped (and named in the log) after 5 minutes instead of running into the CI time limit.
+dotnet test WebSocketProtocol.sln -c Release --no-build --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$log" || status=$?
 
 # One plain summary line over every test assembly.
 awk '/^(Passed|Failed)!/ {
@@ -40,6 +41,10 @@ awk '/^(Passed|Failed)!/ {
      END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' \
   FS='[ ,]+' "$log"
 
+if ! grep -qE '^Passed!' "$log" || grep -qE '^Failed!' "$log"; then
+  echo "error: the test run did not finish with every test assembly passing" >&2
+  status=1
+fi
 if grep -qE '^(Passed|Failed)!.*Skipped: +[1-9]' "$log"; then
   echo "error: skipped tests are not allowed" >&2
   status=1

@@ -125,7 +125,11 @@ internal sealed class HuffmanTable
         return Invalid;
     }
 
-    private static int Reverse(int code, int length)
+    /// <summary>Section 3.2.6: the fixed literal/length code's lengths (8, 9, 7 and 8 bits by range).</summary>
+    public static byte[] FixedLiteralLengths { get; } = BuildFixedLiteralLengths();
+
+    /// <summary>Reverses the low <paramref name="length"/> bits: codes are defined most significant bit first, streams are read least first.</summary>
+    public static int Reverse(int code, int length)
     {
         int reversed = 0;
         for (int i = 0; i < length; i++)
@@ -134,5 +138,15 @@ internal sealed class HuffmanTable
         }
 
         return reversed;
+    }
+
+    private static byte[] BuildFixedLiteralLengths()
+    {
+        var lengths = new byte[288];
+        lengths.AsSpan(0, 144).Fill(8);
+        lengths.AsSpan(144, 112).Fill(9);
+        lengths.AsSpan(256, 24).Fill(7);
+        lengths.AsSpan(280, 8).Fill(8);
+        return lengths;
     }
 }

@@ -96,6 +96,13 @@ internal sealed class Inflater
         int inPos = 0;
         int outPos = 0;
         InflateStatus status = Run(input, ref inPos, output, ref outPos);
+        if (status == InflateStatus.NeedsInput && inPos < input.Length)
+        {
+            // Every step asks for the most bits it could need, so this cannot happen; should it, fail rather than have a
+            // caller offer the same bytes forever.
+            status = Fail();
+        }
+
         consumed = inPos;
         written = outPos;
         return status;
@@ -272,7 +279,8 @@ internal sealed class Inflater
         int total = _literalCount + _distanceCount;
         while (_lengthsRead < total)
         {
-            Need(7 + 7, input, ref inPos);
+            // Enough for the longest walk (an invalid code is only known as such after 15 bits) and 7 extra bits.
+            Need(15 + 7, input, ref inPos);
             int symbol = _codeLengthCode.Peek(_bits, _bitCount, out int codeLength);
             if (symbol == HuffmanTable.NeedMoreBits)
             {
@@ -344,7 +352,7 @@ internal sealed class Inflater
                 return InflateStatus.OutputFull;
             }
 
-            // A whole literal or length-distance pair is at most 15 + 5 + 15 + 13 bits.
+            // A whole literal or length-distance pair is at most 15 + 5 + 15 + 13 bits (a code of up to 15, its extra bits).
             Need(48, input, ref inPos);
             int symbol = _literals.Peek(_bits, _bitCount, out int symbolLength);
             if (symbol == HuffmanTable.NeedMoreBits)
@@ -478,12 +486,8 @@ internal sealed class Inflater
     /// <summary>Section 3.2.6: the fixed literal/length and distance codes.</summary>
     private void UseFixedCodes()
     {
+        _literals.TryBuild(HuffmanTable.FixedLiteralLengths);
         Span<byte> lengths = _lengths;
-        lengths.Slice(0, 144).Fill(8);
-        lengths.Slice(144, 112).Fill(9);
-        lengths.Slice(256, 24).Fill(7);
-        lengths.Slice(280, 8).Fill(8);
-        _literals.TryBuild(lengths.Slice(0, 288));
         lengths.Slice(0, 30).Fill(5);
         _distances.TryBuild(lengths.Slice(0, 30));
     }

@@ -184,6 +184,46 @@ public class InflaterTests
         Assert.Equal(InflateStatus.InvalidData, Inflate(new Inflater(15), DistanceBeforeOutput(), 64, 64).Status);
     }
 
+    [Fact]
+    public void An_unassigned_code_length_code_is_invalid_data_with_all_input_taken_not_a_request_for_more()
+    {
+        // A dynamic block whose code length code has one code ("0" for length 0); the next bits, all ones, match no code.
+        // Found by the corrupted-stream property: the walk over 15 bits outran the 14 bits asked for, and the inflater
+        // kept asking for input it had been given.
+        var bits = new List<bool>();
+        void Put(int value, int width)
+        {
+            for (int i = 0; i < width; i++)
+            {
+                bits.Add(((value >> i) & 1) == 1);
+            }
+        }
+
+        // Eleven code length code lengths (HCLEN 7), in the order 16, 17, 18, 0, 8, ...: only symbol 0 has a code. With
+        // them the header is 50 bits long, which left exactly 14 bits buffered when the walk needed 15.
+        Put(1, 1);
+        Put(2, 2);
+        Put(0, 5);
+        Put(0, 5);
+        Put(7, 4);
+        foreach (int length in new[] { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 })
+        {
+            Put(length, 3);
+        }
+        while (bits.Count < 8 * 64)
+        {
+            bits.Add(true);
+        }
+
+        byte[] stream = new byte[bits.Count / 8];
+        for (int i = 0; i < bits.Count; i++)
+        {
+            stream[i / 8] |= (byte)(bits[i] ? 1 << (i % 8) : 0);
+        }
+
+        Assert.Equal(InflateStatus.InvalidData, new Inflater(15).Inflate(stream, new byte[64], out _, out _));
+    }
+
     /// <summary>A fixed-code block starting with a length-distance pair: length 3 (code 257, 7 bits 0000001), distance 1 (5 bits 00000).</summary>
     private static byte[] DistanceBeforeOutput()
     {

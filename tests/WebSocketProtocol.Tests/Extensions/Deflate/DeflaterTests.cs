@@ -1,0 +1,207 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using WebSocketProtocol.Extensions.Deflate;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Extensions.Deflate;
+
+/// <summary>The compressor's output read back by the platform's zlib and by the library's inflater, message by message.</summary>
+public class DeflaterTests
+{
+    private static readonly byte[] SyncFlushTail = { 0x00, 0x00, 0xFF, 0xFF };
+
+    private static byte[] Text(int length, int seed)
+    {
+        var random = new Random(seed);
+        string[] words = { "hello", "chat", "room", "Zoë", "message", "{\"type\":", "\"text\":", "ok", "東京", "🎉", " ", " ", "\n" };
+        var builder = new StringBuilder();
+        while (builder.Length < length)
+        {
+            builder.Append(words[random.Next(words.Length)]);
+        }
+
+        return Encoding.UTF8.GetBytes(builder.ToString()).AsSpan(0, length).ToArray();
+    }
+
+    private static byte[] Random(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Inflates one message's wire bytes (tail put back) with zlib; a stream that holds context across messages.</summary>
+    private sealed class ZlibReceiver : IDisposable
+    {
+        private readonly FeedStream _feed = new();
+        private readonly DeflateStream _inflate;
+
+        public ZlibReceiver() => _inflate = new DeflateStream(_feed, CompressionMode.Decompress);
+
+        public byte[] Receive(byte[] wire, int expectedLength)
+        {
+            _feed.Add(wire.Concat(SyncFlushTail).ToArray());
+            var output = new byte[expectedLength];
+            int total = 0;
+            while (total < expectedLength)
+            {
+                int read = _inflate.Read(output, total, expectedLength - total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return output.AsSpan(0, total).ToArray();
+        }
+
+        public void Dispose() => _inflate.Dispose();
+    }
+
+    /// <summary>A read-only stream that hands out whatever was added, and reports 0 (for now) when it has nothing.</summary>
+    private sealed class FeedStream : Stream
+    {
+        private byte[] _data = Array.Empty<byte>();
+        private int _position;
+
+        public void Add(byte[] data)
+        {
+            _data = _data.AsSpan(_position).ToArray().Concat(data).ToArray();
+            _position = 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int take = Math.Min(count, _data.Length - _position);
+            Array.Copy(_data, _position, buffer, offset, take);
+            _position += take;
+            return take;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static byte[] InflateWithLibrary(Inflater inflater, byte[] wire, int expectedLength)
+    {
+        byte[] input = wire.Concat(SyncFlushTail).ToArray();
+        var output = new byte[expectedLength + 1];
+        Assert.Equal(InflateStatus.NeedsInput, inflater.Inflate(input, output, out int consumed, out int written));
+        Assert.Equal(input.Length, consumed);
+        return output.AsSpan(0, written).ToArray();
+    }
+
+    [Property(MaxTest = 100)]
+    public Property Messages_compressed_with_context_takeover_are_read_back_by_zlib_and_by_the_inflater() =>
+        Prop.ForAll(
+            (from windowBits in Gen.Choose(8, 15)
+             from lengths in Gen.Choose(0, 20_000).ArrayOf()
+             from textual in Gen.Elements(true, false)
+             select (windowBits, lengths, textual)).ToArbitrary(),
+            c =>
+            {
+                var deflater = new Deflater(c.windowBits);
+                var inflater = new Inflater(c.windowBits);
+                using var zlib = new ZlibReceiver();
+                for (int i = 0; i < c.lengths.Length; i++)
+                {
+                    byte[] message = c.textual ? Text(c.lengths[i], i) : (i % 2 == 0 ? Text(c.lengths[i], i) : Random(c.lengths[i], i));
+                    var wire = new ArrayBufferWriter<byte>();
+                    deflater.CompressMessage(message, wire);
+                    byte[] bytes = wire.WrittenSpan.ToArray();
+                    if (!zlib.Receive(bytes, message.Length).AsSpan().SequenceEqual(message)
+                        || !InflateWithLibrary(inflater, bytes, message.Length).AsSpan().SequenceEqual(message))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            });
+
+    [Fact]
+    public void Repetitive_text_shrinks_and_later_messages_refer_back_into_earlier_ones()
+    {
+        var deflater = new Deflater(15);
+        byte[] message = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"type\":\"message\",\"from\":\"alice\",\"text\":\"hi all\"}", 20)));
+        var first = new ArrayBufferWriter<byte>();
+        deflater.CompressMessage(message, first);
+        var second = new ArrayBufferWriter<byte>();
+        deflater.CompressMessage(message, second);
+
+        Assert.True(first.WrittenCount < message.Length / 5, $"{first.WrittenCount} bytes for {message.Length}");
+        Assert.True(second.WrittenCount < first.WrittenCount / 3, $"{second.WrittenCount} bytes after {first.WrittenCount}");
+    }
+
+    [Fact]
+    public void After_a_reset_a_message_refers_to_nothing_before_it()
+    {
+        // A fresh inflater (no context) must read each message compressed after Reset: no context takeover.
+        var deflater = new Deflater(15);
+        byte[] message = Text(5000, 1);
+        for (int i = 0; i < 3; i++)
+        {
+            deflater.Reset();
+            var wire = new ArrayBufferWriter<byte>();
+            deflater.CompressMessage(message, wire);
+            Assert.Equal(message, InflateWithLibrary(new Inflater(15), wire.WrittenSpan.ToArray(), message.Length));
+        }
+    }
+
+    [Fact]
+    public void An_empty_message_compresses_to_a_block_that_inflates_to_nothing()
+    {
+        var wire = new ArrayBufferWriter<byte>();
+        new Deflater(15).CompressMessage(ReadOnlySpan<byte>.Empty, wire);
+        Assert.Empty(InflateWithLibrary(new Inflater(15), wire.WrittenSpan.ToArray(), 0));
+    }
+
+    [Fact]
+    public void Compressing_allocates_nothing_in_steady_state()
+    {
+        var deflater = new Deflater(15);
+        byte[] message = Text(10_000, 3);
+        var wire = new ArrayBufferWriter<byte>(64 * 1024);
+        for (int i = 0; i < 10; i++)
+        {
+            // Until the history has filled its buffer and slid once.
+            wire.ResetWrittenCount();
+            deflater.CompressMessage(message, wire);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            wire.ResetWrittenCount();
+            deflater.CompressMessage(message, wire);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
