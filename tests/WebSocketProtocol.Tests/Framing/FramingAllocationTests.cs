@@ -72,19 +72,11 @@ public class FramingAllocationTests
         byte[] destination = new byte[payload.Length];
 
         // Warm up: fill the pipe's segment pool, the mask key batch and the pooled async builders.
-        for (int i = 0; i < 50; i++)
-        {
-            RoundTripBatch(writer, pipe, reader, payload, payloadLength, destination, inPieces);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         long bytes = 0;
-        for (int i = 0; i < 200; i++)
-        {
-            bytes += RoundTripBatch(writer, pipe, reader, payload, payloadLength, destination, inPieces);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyState.AllocatedBytes(
+            () => bytes += RoundTripBatch(writer, pipe, reader, payload, payloadLength, destination, inPieces),
+            warmup: 50,
+            iterations: 200);
 
         Assert.True(bytes > 0);
         Assert.Equal(0, allocated);
