@@ -4,8 +4,9 @@ using System.Buffers;
 namespace WebSocketProtocol.Extensions.Deflate;
 
 /// <summary>
-/// A DEFLATE compressor (RFC 1951) for permessage-deflate: each message becomes one block of fixed Huffman codes ended
-/// with a sync flush whose <c>00 00 FF FF</c> is left off (RFC 7692 section 7.2.1). Matches are found with a one-entry
+/// A DEFLATE compressor (RFC 1951) for permessage-deflate: each message becomes one block, with dynamic Huffman codes or
+/// the fixed ones, whichever is shorter, ended with a sync flush whose <c>00 00 FF FF</c> is left off (RFC 7692 section
+/// 7.2.1). Matches are found with a one-entry
 /// hash table (greedy, as fast compressors do) and never reach further back than the negotiated window, into earlier
 /// messages only while context takeover holds. Memory is fixed: the window's worth of history and the hash table.
 /// </summary>
@@ -16,8 +17,31 @@ internal sealed class Deflater
     private const int HashBits = 12;
     private const int NoPosition = int.MinValue;
 
+    private const int LiteralSymbols = 286;
+    private const int DistanceSymbols = 30;
+    private const int MatchFlag = 1 << 31;
+
     private static readonly ushort[] ReversedFixedCodes = BuildReversedFixedCodes();
     private static readonly byte[] FixedCodeLengths = HuffmanTable.FixedLiteralLengths;
+    private static readonly ushort[] ReversedFixedDistanceCodes = BuildReversedFixedDistanceCodes();
+    private static readonly byte[] FixedDistanceLengths = BuildFixedDistanceLengths();
+
+    // RFC 1951 section 3.2.7: the order in which the code length code's lengths are sent.
+    private static readonly byte[] CodeLengthOrder = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+
+    // The block being built: symbol counts, and the dynamic codes made from them.
+    private readonly int[] _literalFrequencies = new int[LiteralSymbols];
+    private readonly int[] _distanceFrequencies = new int[DistanceSymbols];
+    private readonly byte[] _literalLengths = new byte[LiteralSymbols];
+    private readonly byte[] _distanceLengths = new byte[DistanceSymbols];
+    private readonly ushort[] _literalCodes = new ushort[LiteralSymbols];
+    private readonly ushort[] _distanceCodes = new ushort[DistanceSymbols];
+    private readonly int[] _codeLengthFrequencies = new int[19];
+    private readonly byte[] _codeLengthLengths = new byte[19];
+    private readonly ushort[] _codeLengthCodes = new ushort[19];
+    private readonly byte[] _runSymbols = new byte[LiteralSymbols + DistanceSymbols];
+    private readonly byte[] _runExtras = new byte[LiteralSymbols + DistanceSymbols];
+    private readonly HuffmanBuilder _builder = new(LiteralSymbols);
 
     private readonly int _window;
 
@@ -96,20 +120,231 @@ internal sealed class Deflater
         _streamPosition += message.Length;
     }
 
-    /// <summary>One fixed-code block over <paramref name="data"/> from <paramref name="start"/>, ended by an empty stored block.</summary>
+    /// <summary>
+    /// One block over <paramref name="data"/> from <paramref name="start"/>, with dynamic codes or the fixed ones, whichever
+    /// is shorter, ended by an empty stored block.
+    /// </summary>
     private void CompressBlock(ReadOnlySpan<byte> data, int start, IBufferWriter<byte> output)
     {
-        _bits = 0;
-        _bitCount = 0;
+        int[] tokens = ArrayPool<int>.Shared.Rent(Math.Max(1, data.Length - start));
+        try
+        {
+            Array.Clear(_literalFrequencies, 0, LiteralSymbols);
+            Array.Clear(_distanceFrequencies, 0, DistanceSymbols);
+            int count = FindMatches(data, start, _streamPosition - start, tokens);
+            _literalFrequencies[256] = 1;
 
-        // BFINAL 0, BTYPE 01: a block with the fixed codes.
-        WriteBits(0b010, 3, output);
-        Compress(data, start, _streamPosition - start, output);
-        WriteSymbol(256, output);
+            _bits = 0;
+            _bitCount = 0;
+            if (PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs))
+            {
+                // BFINAL 0, BTYPE 10: dynamic codes, described first (section 3.2.7).
+                WriteBits(0b100, 3, output);
+                WriteBits((uint)(literalCount - 257), 5, output);
+                WriteBits((uint)(distanceCount - 1), 5, output);
+                WriteBits((uint)(codeLengthCount - 4), 4, output);
+                for (int i = 0; i < codeLengthCount; i++)
+                {
+                    WriteBits(_codeLengthLengths[CodeLengthOrder[i]], 3, output);
+                }
+
+                for (int i = 0; i < runs; i++)
+                {
+                    byte symbol = _runSymbols[i];
+                    WriteBits(_codeLengthCodes[symbol], _codeLengthLengths[symbol], output);
+                    int extraBits = symbol switch { 16 => 2, 17 => 3, 18 => 7, _ => 0 };
+                    WriteBits(_runExtras[i], extraBits, output);
+                }
+
+                WriteTokens(tokens.AsSpan(0, count), _literalCodes, _literalLengths, _distanceCodes, _distanceLengths, output);
+            }
+            else
+            {
+                // BFINAL 0, BTYPE 01: the fixed codes are shorter for this block.
+                WriteBits(0b010, 3, output);
+                WriteTokens(tokens.AsSpan(0, count), ReversedFixedCodes, FixedCodeLengths, ReversedFixedDistanceCodes, FixedDistanceLengths, output);
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(tokens);
+        }
 
         // The sync flush: an empty stored block (BFINAL 0, BTYPE 00), padded to a byte; its LEN/NLEN are the tail left off.
         WriteBits(0, 3, output);
         FlushBits(output);
+    }
+
+    /// <summary>Builds the dynamic codes and their run-length description; true when that block is shorter than a fixed one.</summary>
+    private bool PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs)
+    {
+        _builder.BuildLengths(_literalFrequencies, _literalLengths, 15);
+        _builder.BuildLengths(_distanceFrequencies, _distanceLengths, 15);
+        literalCount = LiteralSymbols;
+        while (literalCount > 257 && _literalLengths[literalCount - 1] == 0)
+        {
+            literalCount--;
+        }
+
+        distanceCount = DistanceSymbols;
+        while (distanceCount > 1 && _distanceLengths[distanceCount - 1] == 0)
+        {
+            distanceCount--;
+        }
+
+        runs = DescribeLengths(literalCount, distanceCount);
+        Array.Clear(_codeLengthFrequencies, 0, _codeLengthFrequencies.Length);
+        for (int i = 0; i < runs; i++)
+        {
+            _codeLengthFrequencies[_runSymbols[i]]++;
+        }
+
+        _builder.BuildLengths(_codeLengthFrequencies, _codeLengthLengths, 7);
+        codeLengthCount = 19;
+        while (codeLengthCount > 4 && _codeLengthLengths[CodeLengthOrder[codeLengthCount - 1]] == 0)
+        {
+            codeLengthCount--;
+        }
+
+        long dynamicBits = 14 + (3 * codeLengthCount);
+        for (int symbol = 0; symbol < 19; symbol++)
+        {
+            int extraBits = symbol switch { 16 => 2, 17 => 3, 18 => 7, _ => 0 };
+            dynamicBits += (long)_codeLengthFrequencies[symbol] * (_codeLengthLengths[symbol] + extraBits);
+        }
+
+        long fixedBits = 0;
+        for (int symbol = 0; symbol < LiteralSymbols; symbol++)
+        {
+            dynamicBits += (long)_literalFrequencies[symbol] * _literalLengths[symbol];
+            fixedBits += (long)_literalFrequencies[symbol] * FixedCodeLengths[symbol];
+        }
+
+        for (int symbol = 0; symbol < DistanceSymbols; symbol++)
+        {
+            dynamicBits += (long)_distanceFrequencies[symbol] * _distanceLengths[symbol];
+            fixedBits += (long)_distanceFrequencies[symbol] * FixedDistanceLengths[symbol];
+        }
+
+        if (dynamicBits >= fixedBits)
+        {
+            return false;
+        }
+
+        AssignCodes(_literalLengths, _literalCodes);
+        AssignCodes(_distanceLengths, _distanceCodes);
+        AssignCodes(_codeLengthLengths, _codeLengthCodes);
+        return true;
+    }
+
+    /// <summary>The literal and distance code lengths as code length symbols, runs shortened with codes 16, 17 and 18.</summary>
+    private int DescribeLengths(int literalCount, int distanceCount)
+    {
+        int total = literalCount + distanceCount;
+        int runs = 0;
+        int i = 0;
+        while (i < total)
+        {
+            byte value = LengthAt(i, literalCount);
+            int run = 1;
+            while (i + run < total && LengthAt(i + run, literalCount) == value)
+            {
+                run++;
+            }
+
+            i += run;
+            if (value == 0)
+            {
+                while (run >= 11)
+                {
+                    int take = Math.Min(run, 138);
+                    AddRun(ref runs, 18, take - 11);
+                    run -= take;
+                }
+
+                if (run >= 3)
+                {
+                    AddRun(ref runs, 17, run - 3);
+                    run = 0;
+                }
+            }
+            else
+            {
+                AddRun(ref runs, value, 0);
+                run--;
+                while (run >= 3)
+                {
+                    int take = Math.Min(run, 6);
+                    AddRun(ref runs, 16, take - 3);
+                    run -= take;
+                }
+            }
+
+            while (run-- > 0)
+            {
+                AddRun(ref runs, value, 0);
+            }
+        }
+
+        return runs;
+    }
+
+    private byte LengthAt(int index, int literalCount) =>
+        index < literalCount ? _literalLengths[index] : _distanceLengths[index - literalCount];
+
+    private void AddRun(ref int runs, int symbol, int extra)
+    {
+        _runSymbols[runs] = (byte)symbol;
+        _runExtras[runs] = (byte)extra;
+        runs++;
+    }
+
+    /// <summary>Section 3.2.2: canonical codes from lengths, bit-reversed for the stream.</summary>
+    private static void AssignCodes(ReadOnlySpan<byte> lengths, Span<ushort> codes)
+    {
+        Span<int> perLength = stackalloc int[16];
+        foreach (byte length in lengths)
+        {
+            perLength[length]++;
+        }
+
+        perLength[0] = 0;
+        Span<int> next = stackalloc int[16];
+        int code = 0;
+        for (int length = 1; length < 16; length++)
+        {
+            code = (code + perLength[length - 1]) << 1;
+            next[length] = code;
+        }
+
+        for (int symbol = 0; symbol < lengths.Length; symbol++)
+        {
+            int length = lengths[symbol];
+            codes[symbol] = length == 0 ? (ushort)0 : (ushort)HuffmanTable.Reverse(next[length]++, length);
+        }
+    }
+
+    private void WriteTokens(ReadOnlySpan<int> tokens, ushort[] literalCodes, byte[] literalLengths, ushort[] distanceCodes, byte[] distanceLengths, IBufferWriter<byte> output)
+    {
+        foreach (int token in tokens)
+        {
+            if ((token & MatchFlag) == 0)
+            {
+                WriteBits(literalCodes[token], literalLengths[token], output);
+                continue;
+            }
+
+            int length = (token >> 16) & 0x1FF;
+            int distance = token & 0xFFFF;
+            int lengthSymbol = LengthSymbol(length, out int lengthExtraBits, out int lengthExtra);
+            WriteBits(literalCodes[lengthSymbol], literalLengths[lengthSymbol], output);
+            WriteBits((uint)lengthExtra, lengthExtraBits, output);
+            int distanceSymbol = DistanceSymbol(distance, out int distanceExtraBits, out int distanceExtra);
+            WriteBits(distanceCodes[distanceSymbol], distanceLengths[distanceSymbol], output);
+            WriteBits((uint)distanceExtra, distanceExtraBits, output);
+        }
+
+        WriteBits(literalCodes[256], literalLengths[256], output);
     }
 
     private void KeepLastWindow(ReadOnlySpan<byte> data)
@@ -119,8 +354,10 @@ internal sealed class Deflater
         _historyLength = keep;
     }
 
-    private void Compress(ReadOnlySpan<byte> data, int start, int dataStart, IBufferWriter<byte> output)
+    /// <summary>Greedy LZ77 over <paramref name="data"/> from <paramref name="start"/>: literals and matches as tokens, counted by symbol.</summary>
+    private int FindMatches(ReadOnlySpan<byte> data, int start, int dataStart, int[] tokens)
     {
+        int count = 0;
         int position = start;
         int end = data.Length;
         while (position < end)
@@ -144,7 +381,9 @@ internal sealed class Deflater
                         length++;
                     }
 
-                    WriteMatch(length, distance, output);
+                    tokens[count++] = MatchFlag | (length << 16) | distance;
+                    _literalFrequencies[LengthSymbol(length, out _, out _)]++;
+                    _distanceFrequencies[DistanceSymbol(distance, out _, out _)]++;
 
                     // Index the positions the match covers, so later data can refer into it.
                     for (int i = position + 1; i < position + length && end - i >= MinMatch; i++)
@@ -157,9 +396,12 @@ internal sealed class Deflater
                 }
             }
 
-            WriteSymbol(data[position], output);
-            position++;
+            byte literal = data[position++];
+            tokens[count++] = literal;
+            _literalFrequencies[literal]++;
         }
+
+        return count;
     }
 
     private static int Hash(ReadOnlySpan<byte> data, int position)
@@ -168,41 +410,37 @@ internal sealed class Deflater
         return (int)((value * 2654435761u) >> (32 - HashBits));
     }
 
-    private void WriteMatch(int length, int distance, IBufferWriter<byte> output)
+    /// <summary>Section 3.2.5: the length code (257-285) for <paramref name="length"/> and its 0-5 extra bits.</summary>
+    private static int LengthSymbol(int length, out int extraBits, out int extra)
     {
-        // Section 3.2.5: length codes 257-285 with 0-5 extra bits; distance codes 0-29 with 0-13 extra bits.
         int x = length - MinMatch;
-        if (length == MaxMatch)
+        if (length == MaxMatch || x < 8)
         {
-            WriteSymbol(285, output);
-        }
-        else if (x < 8)
-        {
-            WriteSymbol(257 + x, output);
-        }
-        else
-        {
-            int top = Log2(x);
-            WriteSymbol(257 + (4 * (top - 1)) + ((x >> (top - 2)) & 3), output);
-            WriteBits((uint)(x & ((1 << (top - 2)) - 1)), top - 2, output);
+            extraBits = extra = 0;
+            return length == MaxMatch ? 285 : 257 + x;
         }
 
+        int top = Log2(x);
+        extraBits = top - 2;
+        extra = x & ((1 << extraBits) - 1);
+        return 257 + (4 * (top - 1)) + ((x >> (top - 2)) & 3);
+    }
+
+    /// <summary>Section 3.2.5: the distance code (0-29) for <paramref name="distance"/> and its 0-13 extra bits.</summary>
+    private static int DistanceSymbol(int distance, out int extraBits, out int extra)
+    {
         int y = distance - 1;
         if (y < 4)
         {
-            WriteBits((uint)HuffmanTable.Reverse(y, 5), 5, output);
+            extraBits = extra = 0;
+            return y;
         }
-        else
-        {
-            int top = Log2(y);
-            int symbol = (2 * top) + ((y >> (top - 1)) & 1);
-            WriteBits((uint)HuffmanTable.Reverse(symbol, 5), 5, output);
-            WriteBits((uint)(y & ((1 << (top - 1)) - 1)), top - 1, output);
-        }
-    }
 
-    private void WriteSymbol(int symbol, IBufferWriter<byte> output) =>
-        WriteBits(ReversedFixedCodes[symbol], FixedCodeLengths[symbol], output);
+        int top = Log2(y);
+        extraBits = top - 1;
+        extra = y & ((1 << extraBits) - 1);
+        return (2 * top) + ((y >> (top - 1)) & 1);
+    }
 
     private void WriteBits(uint value, int count, IBufferWriter<byte> output)
     {
@@ -248,6 +486,24 @@ internal sealed class Deflater
         }
 
         return log;
+    }
+
+    private static ushort[] BuildReversedFixedDistanceCodes()
+    {
+        var codes = new ushort[DistanceSymbols];
+        for (int symbol = 0; symbol < DistanceSymbols; symbol++)
+        {
+            codes[symbol] = (ushort)HuffmanTable.Reverse(symbol, 5);
+        }
+
+        return codes;
+    }
+
+    private static byte[] BuildFixedDistanceLengths()
+    {
+        var lengths = new byte[DistanceSymbols];
+        lengths.AsSpan().Fill(5);
+        return lengths;
     }
 
     /// <summary>The fixed codes, bit-reversed for a stream written least significant bit first.</summary>

@@ -160,6 +160,24 @@ public class DeflaterTests
     }
 
     [Fact]
+    public void A_large_text_message_gets_a_dynamic_block_within_a_fifth_more_than_zlib_fastest()
+    {
+        byte[] message = Text(50_000, 7);
+        var wire = new ArrayBufferWriter<byte>();
+        new Deflater(15).CompressMessage(message, wire);
+
+        using var zlib = new MemoryStream();
+        using (var deflate = new DeflateStream(zlib, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(message);
+        }
+
+        // BTYPE is bits 1-2 of the first byte: 2 means dynamic codes.
+        Assert.Equal(2, (wire.WrittenSpan[0] >> 1) & 3);
+        Assert.True(wire.WrittenCount < zlib.Length * 1.2, $"{wire.WrittenCount} bytes against zlib's {zlib.Length} for {message.Length}");
+    }
+
+    [Fact]
     public void After_a_reset_a_message_refers_to_nothing_before_it()
     {
         // A fresh inflater (no context) must read each message compressed after Reset: no context takeover.
