@@ -6,9 +6,9 @@ namespace WebSocketProtocol.Extensions.Deflate;
 /// <summary>
 /// A DEFLATE compressor (RFC 1951) for permessage-deflate: each message becomes one block, with dynamic Huffman codes or
 /// the fixed ones, whichever is shorter, ended with a sync flush whose <c>00 00 FF FF</c> is left off (RFC 7692 section
-/// 7.2.1). Matches are found with a one-entry
-/// hash table (greedy, as fast compressors do) and never reach further back than the negotiated window, into earlier
-/// messages only while context takeover holds. Memory is fixed: the window's worth of history and the hash table.
+/// 7.2.1). Matches are found with a one-entry hash table (greedy, as fast compressors do) and never reach further back
+/// than the negotiated window, into earlier messages only while context takeover holds. Memory is fixed: twice the window
+/// of history, the hash table and the code tables.
 /// </summary>
 internal sealed class Deflater
 {
@@ -25,9 +25,6 @@ internal sealed class Deflater
     private static readonly byte[] FixedCodeLengths = HuffmanTable.FixedLiteralLengths;
     private static readonly ushort[] ReversedFixedDistanceCodes = BuildReversedFixedDistanceCodes();
     private static readonly byte[] FixedDistanceLengths = BuildFixedDistanceLengths();
-
-    // RFC 1951 section 3.2.7: the order in which the code length code's lengths are sent.
-    private static readonly byte[] CodeLengthOrder = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
     // The block being built: symbol counts, and the dynamic codes made from them.
     private readonly int[] _literalFrequencies = new int[LiteralSymbols];
@@ -145,7 +142,7 @@ internal sealed class Deflater
                 WriteBits((uint)(codeLengthCount - 4), 4, output);
                 for (int i = 0; i < codeLengthCount; i++)
                 {
-                    WriteBits(_codeLengthLengths[CodeLengthOrder[i]], 3, output);
+                    WriteBits(_codeLengthLengths[HuffmanTable.CodeLengthOrder[i]], 3, output);
                 }
 
                 for (int i = 0; i < runs; i++)
@@ -201,7 +198,7 @@ internal sealed class Deflater
 
         _builder.BuildLengths(_codeLengthFrequencies, _codeLengthLengths, 7);
         codeLengthCount = 19;
-        while (codeLengthCount > 4 && _codeLengthLengths[CodeLengthOrder[codeLengthCount - 1]] == 0)
+        while (codeLengthCount > 4 && _codeLengthLengths[HuffmanTable.CodeLengthOrder[codeLengthCount - 1]] == 0)
         {
             codeLengthCount--;
         }

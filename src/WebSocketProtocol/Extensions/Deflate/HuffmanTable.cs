@@ -125,6 +125,9 @@ internal sealed class HuffmanTable
         return Invalid;
     }
 
+    /// <summary>Section 3.2.7: the order in which a dynamic block sends the code length code's lengths.</summary>
+    public static ReadOnlySpan<byte> CodeLengthOrder => new byte[] { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+
     /// <summary>Section 3.2.6: the fixed literal/length code's lengths (8, 9, 7 and 8 bits by range).</summary>
     public static byte[] FixedLiteralLengths { get; } = BuildFixedLiteralLengths();
 

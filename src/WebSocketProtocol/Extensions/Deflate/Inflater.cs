@@ -22,9 +22,6 @@ internal sealed class Inflater
     private static readonly ushort[] DistanceBase = { 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577 };
     private static readonly byte[] DistanceExtra = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 
-    // RFC 1951 section 3.2.7: the order in which the code length code's lengths are sent.
-    private static readonly byte[] CodeLengthOrder = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
-
     private readonly byte[] _window;
     private readonly int _windowMask;
     private readonly HuffmanTable _literals = new(288);
@@ -217,7 +214,7 @@ internal sealed class Inflater
                             return InflateStatus.NeedsInput;
                         }
 
-                        _lengths[CodeLengthOrder[_lengthsRead++]] = (byte)Take(3);
+                        _lengths[HuffmanTable.CodeLengthOrder[_lengthsRead++]] = (byte)Take(3);
                     }
 
                     if (!_codeLengthCode.TryBuild(_lengths.AsSpan(0, 19)))
