@@ -436,8 +436,19 @@ internal sealed class Inflater
                 return false;
             }
 
-            Emit(_window[(_windowPosition - _distance) & _windowMask], output, ref outPos);
-            _remaining--;
+            // The longest run that fits the output, wraps neither end of the window, and does not read bytes this same
+            // run writes (a match may overlap itself: distance 1 repeats one byte). Copied to the output first, then
+            // into the window with memmove semantics, so a run that lands on its own source is still right.
+            int from = (_windowPosition - _distance) & _windowMask;
+            int run = Math.Min(Math.Min(_remaining, output.Length - outPos), _distance);
+            run = Math.Min(run, Math.Min(_window.Length - from, _window.Length - _windowPosition));
+            ReadOnlySpan<byte> source = _window.AsSpan(from, run);
+            source.CopyTo(output.Slice(outPos));
+            source.CopyTo(_window.AsSpan(_windowPosition));
+            outPos += run;
+            _remaining -= run;
+            _windowPosition = (_windowPosition + run) & _windowMask;
+            _windowFill = Math.Min(_windowFill + run, _window.Length);
         }
 
         return true;
