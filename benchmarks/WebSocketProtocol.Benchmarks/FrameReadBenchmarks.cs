@@ -97,7 +97,7 @@ public class FrameReadBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = FramesPerInvoke)]
     public async ValueTask<long> ManagedWebSocket()
     {
-        // The same loop as ReceiveMessageAsync, inlined so that no extra async layer is measured.
+        // The same loop as MessageReceive.ManagedAsync, inlined so that no extra async layer is measured.
         WebSocket webSocket = _webSocket;
         Memory<byte> destination = _destination;
         long total = 0;
@@ -138,18 +138,5 @@ public class FrameReadBenchmarks
         return total;
     }
 
-    private async ValueTask<int> ReceiveMessageAsync()
-    {
-        Memory<byte> destination = _destination;
-        int received = 0;
-        ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await _webSocket.ReceiveAsync(destination.Slice(received), CancellationToken.None).ConfigureAwait(false);
-            received += result.Count;
-        }
-        while (!result.EndOfMessage);
-
-        return received;
-    }
+    private ValueTask<int> ReceiveMessageAsync() => MessageReceive.ManagedAsync(_webSocket, _destination);
 }

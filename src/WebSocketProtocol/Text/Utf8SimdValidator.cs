@@ -46,7 +46,7 @@ internal static class Utf8SimdValidator
 
         // A code point may straddle the last block's end: finish from its lead byte with the platform validator.
         int end = blocks * Vector256<byte>.Count;
-        return System.Text.Unicode.Utf8.IsValid(bytes.Slice(StartOfUnfinishedCodePoint(bytes, end)));
+        return System.Text.Unicode.Utf8.IsValid(bytes.Slice(end - Utf8Validator.IncompleteTailLength(bytes.Slice(0, end))));
     }
 
     private static bool BlocksAreValid(ReadOnlySpan<byte> bytes, int blocks)
@@ -159,24 +159,6 @@ internal static class Utf8SimdValidator
     {
         Vector128<byte> table = Vector128.Create(e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15);
         return Vector256.Create(table, table);
-    }
-
-    /// <summary>The index of the lead byte of a code point that starts before <paramref name="end"/> and does not end by it; else <paramref name="end"/>.</summary>
-    private static int StartOfUnfinishedCodePoint(ReadOnlySpan<byte> bytes, int end)
-    {
-        for (int back = 1; back <= 3; back++)
-        {
-            byte b = bytes[end - back];
-            if ((b & 0xC0) == 0x80)
-            {
-                continue;
-            }
-
-            int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-            return length > back ? end - back : end;
-        }
-
-        return end;
     }
 }
 #endif

@@ -67,7 +67,7 @@ public struct Utf8Validator
     }
 
     /// <summary>The length of a trailing lead byte and its continuations that do not yet form a whole code point.</summary>
-    private static int IncompleteTailLength(ReadOnlySpan<byte> bytes)
+    internal static int IncompleteTailLength(ReadOnlySpan<byte> bytes)
     {
         for (int back = 1; back <= 3 && back <= bytes.Length; back++)
         {

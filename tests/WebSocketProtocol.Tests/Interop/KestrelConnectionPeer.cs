@@ -7,13 +7,8 @@ using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -70,40 +65,15 @@ internal sealed class KestrelConnectionPeer : IAsyncDisposable
     /// <summary>Starts Kestrel; with <paramref name="keepAliveInterval"/> and <paramref name="keepAliveTimeout"/> it pings us that often and aborts when a pong is late.</summary>
     public static async Task<KestrelConnectionPeer> StartAsync(TimeSpan? keepAliveInterval = null, TimeSpan? keepAliveTimeout = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        WebApplication app = builder.Build();
+        WebApplication app = LoopbackKestrel.CreateApp();
         var peer = new KestrelConnectionPeer(app, keepAliveInterval, keepAliveTimeout);
         app.UseWebSockets();
         app.Map("/ws", (RequestDelegate)peer.HandleAsync);
-        try
-        {
-            await app.StartAsync().WaitAsync(ConnectionInterop.Timeout).ConfigureAwait(false);
-            string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-            peer.Port = new Uri(address).Port;
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
+        peer.Port = await LoopbackKestrel.StartAsync(app, ConnectionInterop.Timeout).ConfigureAwait(false);
         return peer;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await _app.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => LoopbackKestrel.StopAsync(_app);
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -5,13 +5,8 @@ using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -54,40 +49,15 @@ internal sealed class KestrelEchoServer : IAsyncDisposable
 
     public static async Task<KestrelEchoServer> StartAsync(CancellationToken cancellationToken)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        WebApplication app = builder.Build();
+        WebApplication app = LoopbackKestrel.CreateApp();
         var server = new KestrelEchoServer(app);
         app.UseWebSockets();
         app.Map("/ws", (RequestDelegate)server.HandleAsync);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-            server.Port = new Uri(address).Port;
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
+        server.Port = await LoopbackKestrel.StartAsync(app, System.Threading.Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await _app.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => LoopbackKestrel.StopAsync(_app);
 
     private async Task HandleAsync(HttpContext context)
     {

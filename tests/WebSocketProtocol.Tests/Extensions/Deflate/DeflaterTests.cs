@@ -8,6 +8,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using WebSocketProtocol.Extensions.Deflate;
+using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.Extensions.Deflate;
@@ -206,20 +207,17 @@ public class DeflaterTests
         var deflater = new Deflater(15);
         byte[] message = Text(10_000, 3);
         var wire = new ArrayBufferWriter<byte>(64 * 1024);
-        for (int i = 0; i < 10; i++)
-        {
-            // Until the history has filled its buffer and slid once.
-            wire.ResetWrittenCount();
-            deflater.CompressMessage(message, wire);
-        }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            wire.ResetWrittenCount();
-            deflater.CompressMessage(message, wire);
-        }
+        // The warm-up lasts until the history has filled its buffer and slid once.
+        long allocated = SteadyState.AllocatedBytes(
+            () =>
+            {
+                wire.ResetWrittenCount();
+                deflater.CompressMessage(message, wire);
+            },
+            warmup: 10,
+            iterations: 20);
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 }

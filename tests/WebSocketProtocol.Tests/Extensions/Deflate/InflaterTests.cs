@@ -8,6 +8,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using WebSocketProtocol.Extensions.Deflate;
+using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.Extensions.Deflate;
@@ -273,14 +274,10 @@ public class InflaterTests
         var inflater = new Inflater(15);
         var room = new byte[8192];
         Assert.True(Run());
-        long before = GC.GetAllocatedBytesForCurrentThread();
         bool allEnded = true;
-        for (int i = 0; i < 5; i++)
-        {
-            allEnded &= Run();
-        }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyState.AllocatedBytes(() => allEnded &= Run(), warmup: 0, iterations: 5);
+
         Assert.True(allEnded);
         Assert.Equal(0, allocated);
 

@@ -31,20 +31,4 @@ server.on('connection', (socket) => {
   });
 });
 
-let stopping = false;
-function stop() {
-  if (stopping) {
-    return;
-  }
-
-  stopping = true;
-  for (const client of server.clients) {
-    client.terminate();
-  }
-
-  server.close(() => process.exit(0));
-}
-
-process.stdin.on('end', stop);
-process.stdin.on('close', stop);
-process.stdin.resume();
+require('./stop-with-stdin')(server);
