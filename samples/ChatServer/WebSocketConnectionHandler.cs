@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
 
 namespace ChatServer;
@@ -15,6 +16,8 @@ namespace ChatServer;
 /// </summary>
 internal sealed class WebSocketConnectionHandler : ConnectionHandler
 {
+    private static readonly PerMessageDeflateServerFactory DeflateFactory = new();
+
     private readonly ServerArguments _arguments;
     private readonly CancellationToken _stopping;
 
@@ -27,6 +30,9 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
     public override async Task OnConnectedAsync(ConnectionContext context)
     {
         var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
+
+        // Browsers offer permessage-deflate; agreeing costs memory only while messages are compressed.
+        handshakeOptions.Extensions.Add(DeflateFactory);
         string? path = null;
         handshakeOptions.RequestFilter = request =>
         {
@@ -48,7 +54,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
 
         var options = WebSocketConnectionOptions.ForServer();
         options.MaxMessageSize = _arguments.MaxMessageSize;
-        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol);
+        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol, handshake.Extensions);
         await EchoEndpoint.RunAsync(connection, _stopping);
     }
 

@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 
@@ -12,6 +13,7 @@ using WebSocketProtocol.Transport;
 // other close code, 1 when no connection was made, 2 for bad usage.
 string? url = null;
 long maxMessageSize = 16 * 1024 * 1024;
+bool deflate = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -19,19 +21,22 @@ for (int i = 0; i < args.Length; i++)
         case "--url" when i + 1 < args.Length:
             url = args[++i];
             break;
+        case "--deflate":
+            deflate = true;
+            break;
         case "--max-message-size" when i + 1 < args.Length && long.TryParse(args[i + 1], out long size):
             maxMessageSize = size;
             i++;
             break;
         default:
-            Console.Error.WriteLine("Usage: EchoClient --url ws://HOST:PORT/PATH [--max-message-size BYTES]");
+            Console.Error.WriteLine("Usage: EchoClient --url ws://HOST:PORT/PATH [--max-message-size BYTES] [--deflate]");
             return args[i] is "--help" or "-h" ? 0 : 2;
     }
 }
 
 if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out Uri? uri))
 {
-    Console.Error.WriteLine("Usage: EchoClient --url ws://HOST:PORT/PATH [--max-message-size BYTES]");
+    Console.Error.WriteLine("Usage: EchoClient --url ws://HOST:PORT/PATH [--max-message-size BYTES] [--deflate]");
     return 2;
 }
 
@@ -44,10 +49,16 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, null, stop.Token);
+    var clientOptions = new WebSocketClientOptions();
+    if (deflate)
+    {
+        clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
+    }
+
+    using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stop.Token);
     var options = WebSocketConnectionOptions.ForClient();
     options.MaxMessageSize = maxMessageSize;
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol);
+    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
     try
     {
         while (true)

@@ -56,4 +56,7 @@ public enum ProtocolError
 
     /// <summary>Nothing arrived for longer than the idle timeout; the endpoint closes as going away.</summary>
     IdleTimeout,
+
+    /// <summary>A compressed message is not valid DEFLATE data, or does not end where a message must (RFC 7692 section 7.2.2).</summary>
+    InvalidCompressedData,
 }

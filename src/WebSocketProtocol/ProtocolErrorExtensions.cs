@@ -25,7 +25,8 @@ public static class ProtocolErrorExtensions
             or ProtocolError.MaskedFrameFromServer
             or ProtocolError.UnexpectedContinuation
             or ProtocolError.ExpectedContinuation
-            or ProtocolError.InvalidCloseFrame => CloseStatus.ProtocolError,
+            or ProtocolError.InvalidCloseFrame
+            or ProtocolError.InvalidCompressedData => CloseStatus.ProtocolError,
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Text;
 
@@ -32,6 +33,16 @@ public sealed partial class WebSocketConnection
 
     // The pooled buffer whole messages are assembled in.
     private byte[]? _messageBuffer;
+
+    // A compressed message (RFC 7692): its payload is unmasked into a small pooled buffer and inflated from there into the
+    // caller's; after the last frame the sync-flush tail the sender left off is inflated too (section 7.2.2).
+    private static readonly byte[] s_deflateTail = { 0x00, 0x00, 0xFF, 0xFF };
+    private bool _compressedMessage;
+    private bool _tailFed;
+    private long _inflatedLength;
+    private byte[]? _inflateInput;
+    private int _inflateInputStart;
+    private int _inflateInputEnd;
 
     /// <summary>
     /// Receives the next bytes of a message into <paramref name="buffer"/>, as they arrive: a large message can be
@@ -134,8 +145,9 @@ public sealed partial class WebSocketConnection
 
     private void GrowMessageBuffer(int length)
     {
-        // Grows by doubling, within the message limit already enforced on declared lengths.
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(length * 2L, 4096), Math.Max(_options.MaxMessageSize, 4096)));
+        // Grows by doubling, within the message limit already enforced on declared lengths. One byte more than the limit
+        // leaves an inflating message room to prove itself too long rather than stall on a full buffer.
+        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(length * 2L, 4096), Math.Max(_options.MaxMessageSize + 1, 4096)));
         _messageBuffer.AsSpan(0, length).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_messageBuffer!);
         _messageBuffer = larger;
@@ -164,7 +176,14 @@ public sealed partial class WebSocketConnection
         {
             while (true)
             {
-                if (_hasPiece)
+                if (_compressedMessage)
+                {
+                    if (InflateStep(buffer.Span) is { } inflated)
+                    {
+                        return inflated;
+                    }
+                }
+                else if (_hasPiece)
                 {
                     return TakeFromPiece(buffer.Span);
                 }
@@ -196,6 +215,12 @@ public sealed partial class WebSocketConnection
                 Volatile.Write(ref _receivedSinceTick, 1);
                 if (header.Opcode.IsControl())
                 {
+                    if (header.ReservedBits != ReservedBits.None)
+                    {
+                        // RFC 7692 section 6.1: no extension defines RSV bits on control frames, even one that claims them.
+                        ThrowHelper.ThrowProtocolError(ProtocolError.ReservedBitsSet);
+                    }
+
                     ReceiveResult? close = await HandleControlFrameAsync(header, cancellationToken).ConfigureAwait(false);
                     if (close is { } result)
                     {
@@ -208,7 +233,7 @@ public sealed partial class WebSocketConnection
                 StartDataFrame(header);
                 if (header.PayloadLength == 0)
                 {
-                    if (header.IsFinal)
+                    if (header.IsFinal && !_compressedMessage)
                     {
                         return EndMessage(0);
                     }
@@ -254,11 +279,18 @@ public sealed partial class WebSocketConnection
     /// <summary>Section 5.4: continuations only inside a message, new messages only outside one; then the size limit.</summary>
     private void StartDataFrame(FrameHeader header)
     {
+        bool compressed = (header.ReservedBits & ReservedBits.Rsv1) != 0;
         if (header.Opcode == Opcode.Continuation)
         {
             if (!_inMessage)
             {
                 ThrowHelper.ThrowProtocolError(ProtocolError.UnexpectedContinuation);
+            }
+
+            if (compressed)
+            {
+                // RFC 7692 section 6.1: only a message's first frame says whether it is compressed.
+                ThrowHelper.ThrowProtocolError(ProtocolError.ReservedBitsSet);
             }
         }
         else
@@ -272,6 +304,11 @@ public sealed partial class WebSocketConnection
             _messageType = header.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
             _messageCharged = 0;
             _utf8.Reset();
+
+            // The frame reader admits RSV1 only when permessage-deflate was agreed.
+            _compressedMessage = compressed;
+            _tailFed = false;
+            _inflatedLength = 0;
         }
 
         // Judged on declared lengths before any payload is read; tiny fragments pay a minimum so their count is bounded too.
@@ -286,6 +323,20 @@ public sealed partial class WebSocketConnection
     }
 
     private ReceiveResult TakeFromPiece(Span<byte> destination)
+    {
+        int count = CopyFromPiece(destination);
+        bool endOfMessage = !_hasPiece && !_frameHasMorePieces && _frameIsFinal;
+        if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(destination.Slice(0, count), endOfMessage))
+        {
+            // Fail fast: the bad byte is reported in the piece it arrived in (RFC 6455 section 8.1).
+            ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+        }
+
+        return endOfMessage ? EndMessage(count) : new ReceiveResult(count, _messageType, false);
+    }
+
+    /// <summary>Copies (unmasked) as much of the current piece as fits into <paramref name="destination"/>.</summary>
+    private int CopyFromPiece(Span<byte> destination)
     {
         int count;
         if (_pieceOffset == 0 && _piece.Payload.Length <= destination.Length)
@@ -303,14 +354,106 @@ public sealed partial class WebSocketConnection
 
         _pieceOffset += count;
         _hasPiece = _pieceOffset < _piece.Payload.Length;
-        bool endOfMessage = !_hasPiece && !_frameHasMorePieces && _frameIsFinal;
-        if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(destination.Slice(0, count), endOfMessage))
+        return count;
+    }
+
+    /// <summary>
+    /// Inflates what has arrived of a compressed message into <paramref name="destination"/>: returns a result once some
+    /// output is there or the message ends, or <see langword="null"/> when more of the message must be read first. The
+    /// inflated size counts against the limit as it is produced, so a small bomb fails with 1009 after bounded work.
+    /// </summary>
+    private ReceiveResult? InflateStep(Span<byte> destination)
+    {
+        int written = 0;
+        while (true)
         {
-            // Fail fast: the bad byte is reported in the piece it arrived in (RFC 6455 section 8.1).
-            ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+            if (_inflateInputStart == _inflateInputEnd && !RefillInflateInput() && !_tailFed)
+            {
+                return written > 0 ? new ReceiveResult(written, _messageType, false) : null;
+            }
+
+            ReadOnlySpan<byte> input = _inflateInput.AsSpan(_inflateInputStart, _inflateInputEnd - _inflateInputStart);
+            InflateStatus status = _deflate!.Inflate(input, destination.Slice(written), out int consumed, out int produced);
+            _inflateInputStart += consumed;
+            if (produced > 0)
+            {
+                _inflatedLength += produced;
+                if (_inflatedLength > _options.MaxMessageSize)
+                {
+                    ThrowHelper.ThrowProtocolError(ProtocolError.MessageTooLarge);
+                }
+
+                if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(destination.Slice(written, produced), isFinal: false))
+                {
+                    ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
+                }
+
+                written += produced;
+            }
+
+            if (status == InflateStatus.InvalidData)
+            {
+                ThrowHelper.ThrowProtocolError(ProtocolError.InvalidCompressedData);
+            }
+
+            if (status == InflateStatus.OutputFull)
+            {
+                return new ReceiveResult(written, _messageType, false);
+            }
+
+            if (_tailFed && _inflateInputStart == _inflateInputEnd)
+            {
+                // Everything is inflated; valid data ends between blocks once the tail is in.
+                _compressedMessage = false;
+                ReturnInflateInput();
+                if (!_deflate.EndInboundMessage())
+                {
+                    ThrowHelper.ThrowProtocolError(ProtocolError.InvalidCompressedData);
+                }
+
+                return EndMessage(written);
+            }
+        }
+    }
+
+    /// <summary>Loads the next compressed bytes: from the current piece, or the tail once the last frame is all read.</summary>
+    private bool RefillInflateInput()
+    {
+        _inflateInputStart = 0;
+        _inflateInputEnd = 0;
+        if (_hasPiece)
+        {
+            _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+            _inflateInputEnd = CopyFromPiece(_inflateInput);
+            return true;
         }
 
-        return endOfMessage ? EndMessage(count) : new ReceiveResult(count, _messageType, false);
+        if (_frameHasMorePieces || !_frameIsFinal || _tailFed)
+        {
+            return false;
+        }
+
+        _tailFed = true;
+        if (_deflate!.InboundStreamEnded)
+        {
+            // The data ended its DEFLATE stream with a final block: nothing after it is read.
+            return false;
+        }
+
+        _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+        s_deflateTail.CopyTo(_inflateInput, 0);
+        _inflateInputEnd = s_deflateTail.Length;
+        return true;
+    }
+
+    private void ReturnInflateInput()
+    {
+        byte[]? buffer = Interlocked.Exchange(ref _inflateInput, null);
+        _inflateInputStart = _inflateInputEnd = 0;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private ReceiveResult EndMessage(int count)

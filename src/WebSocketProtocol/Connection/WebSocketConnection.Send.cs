@@ -3,6 +3,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Extensions;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Text;
 
@@ -13,6 +14,7 @@ public sealed partial class WebSocketConnection
 {
     // The message being streamed with SendFragmentAsync, which holds _messageLock between calls.
     private bool _streamingSend;
+    private bool _streamingCompressed;
     private Utf8Validator _sendUtf8;
 
     private readonly bool _keepAliveEnabled;
@@ -29,7 +31,8 @@ public sealed partial class WebSocketConnection
 
     /// <summary>
     /// Sends a whole message, in fragments of <see cref="WebSocketConnectionOptions.FragmentSize"/> when it is longer.
-    /// Safe to call from many threads at once: messages go out whole, one after another.
+    /// Safe to call from many threads at once: messages go out whole, one after another. With permessage-deflate agreed, a
+    /// message of at least the extension's threshold is compressed (each fragment's worth on its own block).
     /// </summary>
     /// <param name="message">The payload; text must be valid UTF-8.</param>
     /// <param name="messageType">Text or binary.</param>
@@ -48,6 +51,11 @@ public sealed partial class WebSocketConnection
         }
 
         int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
+        if (_deflate is not null && message.Length >= _deflate.CompressionThreshold)
+        {
+            return SendFragmentedAsync(message, opcode, fragment, compress: true, cancellationToken);
+        }
+
         if (message.Length <= fragment && TryEnterSingleFrameSend())
         {
             // One frame, written while no other message is between fragments: it cannot interleave with anything.
@@ -80,7 +88,7 @@ public sealed partial class WebSocketConnection
             }
         }
 
-        return SendFragmentedAsync(message, opcode, fragment, cancellationToken);
+        return SendFragmentedAsync(message, opcode, fragment, compress: false, cancellationToken);
     }
 
     /// <summary>
@@ -116,7 +124,7 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private async ValueTask SendFragmentedAsync(ReadOnlyMemory<byte> message, Opcode opcode, int fragment, CancellationToken cancellationToken)
+    private async ValueTask SendFragmentedAsync(ReadOnlyMemory<byte> message, Opcode opcode, int fragment, bool compress, CancellationToken cancellationToken)
     {
         await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -124,7 +132,10 @@ public sealed partial class WebSocketConnection
             do
             {
                 int count = Math.Min(fragment, message.Length);
-                await WriteFrameAsync(opcode, message.Slice(0, count), count == message.Length, cancellationToken).ConfigureAwait(false);
+                ValueTask write = compress
+                    ? WriteCompressedFrameAsync(opcode, message.Slice(0, count), count == message.Length, cancellationToken)
+                    : WriteFrameAsync(opcode, message.Slice(0, count), count == message.Length, cancellationToken);
+                await write.ConfigureAwait(false);
                 message = message.Slice(count);
                 opcode = Opcode.Continuation;
             }
@@ -163,7 +174,7 @@ public sealed partial class WebSocketConnection
     /// Streams a message one fragment per call: the first call starts it with <paramref name="messageType"/>, the call with
     /// <paramref name="endOfMessage"/> set ends it. Other messages wait until it ends; control frames may go out between.
     /// </summary>
-    /// <param name="fragment">The next bytes; text is validated across calls.</param>
+    /// <param name="fragment">The next bytes; text is validated across calls. With permessage-deflate agreed, each is compressed.</param>
     /// <param name="messageType">Text or binary; the same for every call of one message.</param>
     /// <param name="endOfMessage">Whether this fragment ends the message.</param>
     /// <param name="cancellationToken">Abandons the send.</param>
@@ -174,6 +185,7 @@ public sealed partial class WebSocketConnection
         {
             await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             _streamingSend = true;
+            _streamingCompressed = _deflate is not null;
             _sendUtf8.Reset();
         }
         else
@@ -188,7 +200,10 @@ public sealed partial class WebSocketConnection
                 throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(fragment));
             }
 
-            await WriteFrameAsync(opcode, fragment, endOfMessage, cancellationToken).ConfigureAwait(false);
+            ValueTask write = _streamingCompressed
+                ? WriteCompressedFrameAsync(opcode, fragment, endOfMessage, cancellationToken)
+                : WriteFrameAsync(opcode, fragment, endOfMessage, cancellationToken);
+            await write.ConfigureAwait(false);
         }
         catch
         {
@@ -265,6 +280,30 @@ public sealed partial class WebSocketConnection
         {
             EnsureCanSend();
             _writer.WriteFrame(opcode, payload.Span, isFinal);
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _frameLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Compresses the next part of a message and writes it as one frame, RSV1 on the message's first (RFC 7692 section 6).
+    /// Compressing under the frame lock means the compressor's history only ever holds what was written.
+    /// </summary>
+    private async ValueTask WriteCompressedFrameAsync(Opcode opcode, ReadOnlyMemory<byte> data, bool isFinal, CancellationToken cancellationToken)
+    {
+        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureCanSend();
+            using (PooledBufferWriter compressed = PooledBufferWriter.Rent())
+            {
+                _deflate!.Compress(data.Span, isFinal, compressed);
+                _writer.WriteFrame(opcode, compressed.WrittenSpan, isFinal, opcode == Opcode.Continuation ? ReservedBits.None : ReservedBits.Rsv1);
+            }
+
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -1,10 +1,12 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Extensions;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Framing;
-using WebSocketProtocol.Text;
 
 namespace WebSocketProtocol.Connection;
 
@@ -27,6 +29,10 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
     private readonly WebSocketConnectionOptions _options;
+    private readonly WebSocketExtension[] _extensions;
+
+    // permessage-deflate, when the handshake agreed it: the only extension the connection knows how to apply.
+    private readonly PerMessageDeflateExtension? _deflate;
 
     // One outgoing data message at a time; one frame write-and-flush at a time.
     private readonly SemaphoreSlim _messageLock = new(1, 1);
@@ -47,7 +53,13 @@ public sealed partial class WebSocketConnection : IDisposable
     /// <param name="output">Bytes to the peer.</param>
     /// <param name="options">Role, limits and timers.</param>
     /// <param name="subprotocol">The subprotocol agreed in the handshake, if any.</param>
-    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subprotocol = null)
+    /// <param name="extensions">
+    /// The extensions agreed in the handshake (<see cref="Handshake.ServerHandshakeResult.Extensions"/> or
+    /// <see cref="Handshake.ClientHandshakeResult.Extensions"/>); the connection owns and disposes them. It applies
+    /// <see cref="PerMessageDeflateExtension"/> and refuses any other.
+    /// </param>
+    /// <exception cref="ArgumentException">An extension is not one the connection can apply, or was agreed for the other role.</exception>
+    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subprotocol = null, IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _output = output ?? throw new ArgumentNullException(nameof(output));
@@ -58,7 +70,21 @@ public sealed partial class WebSocketConnection : IDisposable
         }
 
         Subprotocol = subprotocol;
-        _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = options.MaxMessageSize });
+        _extensions = extensions is null || extensions.Count == 0 ? Array.Empty<WebSocketExtension>() : new WebSocketExtension[extensions.Count];
+        ReservedBits claimed = ReservedBits.None;
+        for (int i = 0; i < _extensions.Length; i++)
+        {
+            // Any other extension would change frames in ways this connection cannot undo, so it is refused up front.
+            if (extensions![i] is not PerMessageDeflateExtension deflate || deflate.Role != options.Role || _deflate is not null)
+            {
+                throw new ArgumentException($"The connection applies permessage-deflate, once, agreed for its own role; it cannot apply '{extensions[i]?.Name}'.", nameof(extensions));
+            }
+
+            _extensions[i] = _deflate = deflate;
+            claimed |= deflate.ReservedBits;
+        }
+
+        _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = options.MaxMessageSize, AllowedReservedBits = claimed });
         _writer = new FrameWriter(output, options.Role);
         _keepAliveEnabled = IsFinite(options.KeepAliveInterval);
         _idleTimeoutEnabled = IsFinite(options.IdleTimeout);
@@ -80,6 +106,9 @@ public sealed partial class WebSocketConnection : IDisposable
 
     /// <summary>The subprotocol agreed in the handshake, or <see langword="null"/>.</summary>
     public string? Subprotocol { get; }
+
+    /// <summary>The extensions agreed in the handshake, which this connection applies.</summary>
+    public IReadOnlyList<WebSocketExtension> Extensions => _extensions;
 
     /// <summary>Where the connection is in its life.</summary>
     public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
@@ -173,6 +202,11 @@ public sealed partial class WebSocketConnection : IDisposable
         Abort();
         ReleaseInput();
         ReturnMessageBuffer();
+        ReturnInflateInput();
+        foreach (WebSocketExtension extension in _extensions)
+        {
+            extension.Dispose();
+        }
     }
 
     private async Task DrainUntilCloseAsync(CancellationToken cancellationToken)

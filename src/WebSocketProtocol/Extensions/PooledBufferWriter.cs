@@ -3,7 +3,10 @@ using System.Buffers;
 
 namespace WebSocketProtocol.Extensions;
 
-/// <summary>A growable <see cref="IBufferWriter{T}"/> over pooled arrays, reused per thread so negotiation allocates nothing.</summary>
+/// <summary>
+/// A growable <see cref="IBufferWriter{T}"/> over pooled arrays, reused per thread so negotiation and compression allocate
+/// nothing in steady state.
+/// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     [ThreadStatic]
@@ -13,6 +16,8 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private int _written;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
     public int WrittenCount => _written;
 
@@ -54,7 +59,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         if (_buffer.Length > 4096)
         {
-            // Do not keep a hostile negotiation's large buffer alive on this thread.
+            // Do not keep a hostile negotiation's or a large message's buffer alive on this thread.
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = ArrayPool<byte>.Shared.Rent(256);
         }

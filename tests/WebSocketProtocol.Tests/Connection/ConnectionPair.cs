@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO.Pipelines;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions;
 using WebSocketProtocol.Framing;
 
 namespace WebSocketProtocol.Tests.Connection;
@@ -8,7 +10,11 @@ namespace WebSocketProtocol.Tests.Connection;
 /// <summary>Two ends of an in-memory duplex transport: a connection under test and either another connection or a raw frame peer.</summary>
 internal sealed class ConnectionPair : IDisposable
 {
-    public ConnectionPair(WebSocketConnectionOptions? serverOptions = null, WebSocketConnectionOptions? clientOptions = null)
+    public ConnectionPair(
+        WebSocketConnectionOptions? serverOptions = null,
+        WebSocketConnectionOptions? clientOptions = null,
+        IReadOnlyList<WebSocketExtension>? serverExtensions = null,
+        IReadOnlyList<WebSocketExtension>? clientExtensions = null)
     {
         // A private pool: allocation counts must not depend on other tests draining the shared one.
         var pool = new Support.PrivateMemoryPool();
@@ -16,8 +22,8 @@ internal sealed class ConnectionPair : IDisposable
         var toClient = new Pipe(new PipeOptions(pool: pool, useSynchronizationContext: false, pauseWriterThreshold: 1 << 22, resumeWriterThreshold: 1 << 21));
         ToServer = toServer;
         ToClient = toClient;
-        Server = new WebSocketConnection(toServer.Reader, toClient.Writer, serverOptions ?? Quiet(WebSocketRole.Server));
-        Client = new WebSocketConnection(toClient.Reader, toServer.Writer, clientOptions ?? Quiet(WebSocketRole.Client));
+        Server = new WebSocketConnection(toServer.Reader, toClient.Writer, serverOptions ?? Quiet(WebSocketRole.Server), extensions: serverExtensions);
+        Client = new WebSocketConnection(toClient.Reader, toServer.Writer, clientOptions ?? Quiet(WebSocketRole.Client), extensions: clientExtensions);
     }
 
     public Pipe ToServer { get; }
@@ -47,13 +53,14 @@ internal sealed class RawPeer : IDisposable
 
     /// <param name="underTestOptions">The connection under test's options.</param>
     /// <param name="outputPauseThreshold">Unread bytes at which the connection's flushes wait for the peer; 0 never waits.</param>
-    public RawPeer(WebSocketConnectionOptions underTestOptions, int outputPauseThreshold = 0)
+    /// <param name="extensions">Extensions the connection under test applies; the peer's reader then admits their bits.</param>
+    public RawPeer(WebSocketConnectionOptions underTestOptions, int outputPauseThreshold = 0, IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         _fromUnderTest = new Pipe(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: outputPauseThreshold, resumeWriterThreshold: Math.Max(outputPauseThreshold, 1)));
         WebSocketRole peerRole = underTestOptions.Role == WebSocketRole.Server ? WebSocketRole.Client : WebSocketRole.Server;
-        UnderTest = new WebSocketConnection(_toUnderTest.Reader, _fromUnderTest.Writer, underTestOptions);
+        UnderTest = new WebSocketConnection(_toUnderTest.Reader, _fromUnderTest.Writer, underTestOptions, extensions: extensions);
         Writer = new FrameWriter(_toUnderTest.Writer, peerRole);
-        Reader = new FrameReader(_fromUnderTest.Reader, new FrameReaderOptions(peerRole) { MaxFramePayloadLength = 1 << 26 });
+        Reader = new FrameReader(_fromUnderTest.Reader, new FrameReaderOptions(peerRole) { MaxFramePayloadLength = 1 << 26, AllowedReservedBits = extensions is null ? ReservedBits.None : ReservedBits.All });
     }
 
     public WebSocketConnection UnderTest { get; }

@@ -6,9 +6,9 @@ namespace WebSocketProtocol.Extensions.Deflate;
 /// <summary>
 /// A DEFLATE compressor (RFC 1951) for permessage-deflate: each message becomes one block, with dynamic Huffman codes or
 /// the fixed ones, whichever is shorter, ended with a sync flush whose <c>00 00 FF FF</c> is left off (RFC 7692 section
-/// 7.2.1). Matches are found with a one-entry hash table (greedy, as fast compressors do) and never reach further back
+/// 7.2.1). Matches are found greedily through short hash chains, as fast compressors do, and never reach further back
 /// than the negotiated window, into earlier messages only while context takeover holds. Memory is fixed: twice the window
-/// of history, the hash table and the code tables.
+/// of history, a 2-byte chain link per window position, the hash table and the code tables (about 100 KiB at 2^15).
 /// </summary>
 internal sealed class Deflater
 {
@@ -16,6 +16,11 @@ internal sealed class Deflater
     private const int MaxMatch = 258;
     private const int HashBits = 12;
     private const int NoPosition = int.MinValue;
+
+    // How far down a hash chain to look, and a match long enough to stop looking: a fast compressor's trade.
+    private const int MaxChain = 8;
+    private const int NiceLength = 64;
+    private const int MaxWindow = 1 << DeflateParameters.MaxWindowBits;
 
     private const int LiteralSymbols = 286;
     private const int DistanceSymbols = 30;
@@ -46,6 +51,9 @@ internal sealed class Deflater
     // message is appended here and compressed in place; the buffer slides (keeping the last window) once it is full.
     private readonly byte[] _buffer;
     private readonly int[] _head = new int[1 << HashBits];
+
+    // For each position in the last window, the step back to the previous position with the same hash (0: none).
+    private readonly ushort[] _previous;
     private int _historyLength;
 
     // The stream offset of the next byte to compress: hash entries hold stream offsets, so they stay valid across messages.
@@ -62,10 +70,15 @@ internal sealed class Deflater
             throw new ArgumentOutOfRangeException(nameof(windowBits));
         }
 
+        WindowBits = windowBits;
         _window = 1 << windowBits;
         _buffer = new byte[2 * _window];
+        _previous = new ushort[_window];
         Reset();
     }
+
+    /// <summary>The window size as a power of two.</summary>
+    public int WindowBits { get; }
 
     /// <summary>Forgets all history: the next message refers to nothing before it (no context takeover).</summary>
     public void Reset()
@@ -75,8 +88,12 @@ internal sealed class Deflater
         _streamPosition = 0;
     }
 
-    /// <summary>Compresses <paramref name="message"/> into <paramref name="output"/>, without the sync flush's last four bytes.</summary>
-    public void CompressMessage(ReadOnlySpan<byte> message, IBufferWriter<byte> output)
+    /// <summary>
+    /// Compresses <paramref name="message"/> into <paramref name="output"/>, without the sync flush's last four bytes when it
+    /// ends the message. A message streamed in parts calls this once per part; every part but the last keeps the whole sync
+    /// flush, so the parts simply concatenate.
+    /// </summary>
+    public void CompressMessage(ReadOnlySpan<byte> message, IBufferWriter<byte> output, bool endOfMessage = true)
     {
         if (_streamPosition > int.MaxValue - message.Length - _buffer.Length)
         {
@@ -115,6 +132,15 @@ internal sealed class Deflater
         }
 
         _streamPosition += message.Length;
+        if (!endOfMessage)
+        {
+            Span<byte> tail = output.GetSpan(4);
+            tail[0] = 0x00;
+            tail[1] = 0x00;
+            tail[2] = 0xFF;
+            tail[3] = 0xFF;
+            output.Advance(4);
+        }
     }
 
     /// <summary>
@@ -351,44 +377,77 @@ internal sealed class Deflater
         _historyLength = keep;
     }
 
-    /// <summary>Greedy LZ77 over <paramref name="data"/> from <paramref name="start"/>: literals and matches as tokens, counted by symbol.</summary>
+    /// <summary>
+    /// Greedy LZ77 over <paramref name="data"/> from <paramref name="start"/>: literals and matches as tokens, counted by symbol.
+    /// Each position takes the longest match among the last match's distance (repeated content keeps one offset) and the
+    /// most recent positions with the same hash, a bounded walk down the chain.
+    /// </summary>
     private int FindMatches(ReadOnlySpan<byte> data, int start, int dataStart, int[] tokens)
     {
         int count = 0;
         int position = start;
         int end = data.Length;
+        int lastDistance = 0;
         while (position < end)
         {
             if (end - position >= MinMatch)
             {
                 int hash = Hash(data, position);
-                int previous = _head[hash];
-                _head[hash] = dataStart + position;
+                int limit = Math.Min(MaxMatch, end - position);
+                int bestLength = MinMatch - 1;
+                int bestDistance = 0;
+                if (lastDistance != 0 && position - lastDistance >= 0)
+                {
+                    bestLength = Math.Max(bestLength, MatchLength(data, position - lastDistance, position, limit));
+                    bestDistance = bestLength >= MinMatch ? lastDistance : 0;
+                }
 
                 // Earlier data: this message, or history still in the window; positions before the history are gone.
-                int candidate = previous == NoPosition ? -1 : previous - dataStart;
-                int distance = position - candidate;
-                if (candidate >= 0 && distance <= _window && data[candidate] == data[position]
-                    && data[candidate + 1] == data[position + 1] && data[candidate + 2] == data[position + 2])
+                int candidateStream = _head[hash];
+                for (int chain = MaxChain; candidateStream != NoPosition && chain > 0 && bestLength < NiceLength; chain--)
                 {
-                    int limit = Math.Min(MaxMatch, end - position);
-                    int length = MinMatch;
-                    while (length < limit && data[candidate + length] == data[position + length])
+                    int candidate = candidateStream - dataStart;
+                    int distance = position - candidate;
+                    if (candidate < 0 || distance > _window)
                     {
-                        length++;
+                        break;
                     }
 
-                    tokens[count++] = MatchFlag | (length << 16) | distance;
-                    _literalFrequencies[LengthSymbol(length, out _, out _)]++;
-                    _distanceFrequencies[DistanceSymbol(distance, out _, out _)]++;
+                    // One byte past the best so far decides most candidates without a full comparison.
+                    if (bestLength < limit && data[candidate + bestLength] == data[position + bestLength])
+                    {
+                        int length = MatchLength(data, candidate, position, limit);
+                        if (length > bestLength)
+                        {
+                            bestLength = length;
+                            bestDistance = distance;
+                        }
+                    }
+
+                    int step = _previous[candidateStream & (_window - 1)];
+                    if (step == 0)
+                    {
+                        break;
+                    }
+
+                    candidateStream -= step;
+                }
+
+                Insert(hash, dataStart + position);
+                if (bestLength >= MinMatch)
+                {
+                    tokens[count++] = MatchFlag | (bestLength << 16) | bestDistance;
+                    _literalFrequencies[LengthSymbol(bestLength, out _, out _)]++;
+                    _distanceFrequencies[DistanceSymbol(bestDistance, out _, out _)]++;
 
                     // Index the positions the match covers, so later data can refer into it.
-                    for (int i = position + 1; i < position + length && end - i >= MinMatch; i++)
+                    for (int i = position + 1; i < position + bestLength && end - i >= MinMatch; i++)
                     {
-                        _head[Hash(data, i)] = dataStart + i;
+                        Insert(Hash(data, i), dataStart + i);
                     }
 
-                    position += length;
+                    position += bestLength;
+                    lastDistance = bestDistance;
                     continue;
                 }
             }
@@ -399,6 +458,31 @@ internal sealed class Deflater
         }
 
         return count;
+    }
+
+    /// <summary>Makes <paramref name="streamPosition"/> the newest entry of its hash chain.</summary>
+    private void Insert(int hash, int streamPosition)
+    {
+        int previous = _head[hash];
+        int step = previous == NoPosition ? 0 : streamPosition - previous;
+        _previous[streamPosition & (_window - 1)] = (ushort)(step is > 0 and <= MaxWindow ? step : 0);
+        _head[hash] = streamPosition;
+    }
+
+    /// <summary>How many bytes from <paramref name="candidate"/> equal those from <paramref name="position"/>, up to <paramref name="limit"/>.</summary>
+    private static int MatchLength(ReadOnlySpan<byte> data, int candidate, int position, int limit)
+    {
+#if NET7_0_OR_GREATER
+        return data.Slice(candidate, limit).CommonPrefixLength(data.Slice(position, limit));
+#else
+        int length = 0;
+        while (length < limit && data[candidate + length] == data[position + length])
+        {
+            length++;
+        }
+
+        return length;
+#endif
     }
 
     private static int Hash(ReadOnlySpan<byte> data, int position)

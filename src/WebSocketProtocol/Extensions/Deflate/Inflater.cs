@@ -56,7 +56,11 @@ internal sealed class Inflater
             throw new ArgumentOutOfRangeException(nameof(windowBits));
         }
 
-        _window = new byte[1 << windowBits];
+        WindowBits = windowBits;
+
+        // zlib cannot compress with a 256-byte window and quietly uses 512 bytes when asked for 2^8: accept what such a peer
+        // sends, since a larger window decodes every stream a smaller one does.
+        _window = new byte[1 << Math.Max(windowBits, 9)];
         _windowMask = _window.Length - 1;
     }
 
@@ -72,6 +76,15 @@ internal sealed class Inflater
         Match,
         Failed,
     }
+
+    /// <summary>The window size agreed with the peer, as a power of two.</summary>
+    public int WindowBits { get; }
+
+    /// <summary>Whether the input so far ends between blocks, as a message's data must once its tail is appended.</summary>
+    public bool IsAtBlockBoundary => _state == State.BlockHeader;
+
+    /// <summary>Whether the last block read was marked final (BFINAL): the DEFLATE stream has ended.</summary>
+    public bool IsStreamEnded => _finalBlock && _state == State.BlockHeader;
 
     /// <summary>Forgets the window and any step in progress: the next input starts a new stream with no history.</summary>
     public void Reset()
