@@ -38,6 +38,7 @@ public sealed partial class WebSocketConnection
     // caller's; after the last frame the sync-flush tail the sender left off is inflated too (section 7.2.2).
     private static readonly byte[] s_deflateTail = { 0x00, 0x00, 0xFF, 0xFF };
     private bool _compressedMessage;
+    private bool _compressedBytesSeen;
     private bool _tailFed;
     private long _inflatedLength;
     private byte[]? _inflateInput;
@@ -307,6 +308,7 @@ public sealed partial class WebSocketConnection
 
             // The frame reader admits RSV1 only when permessage-deflate was agreed.
             _compressedMessage = compressed;
+            _compressedBytesSeen = false;
             _tailFed = false;
             _inflatedLength = 0;
         }
@@ -425,6 +427,7 @@ public sealed partial class WebSocketConnection
         {
             _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
             _inflateInputEnd = CopyFromPiece(_inflateInput);
+            _compressedBytesSeen = true;
             return true;
         }
 
@@ -434,9 +437,10 @@ public sealed partial class WebSocketConnection
         }
 
         _tailFed = true;
-        if (_deflate!.InboundStreamEnded)
+        if (!_compressedBytesSeen || _deflate!.InboundStreamEnded)
         {
-            // The data ended its DEFLATE stream with a final block: nothing after it is read.
+            // No data at all is an empty message (the sender's compressor wrote nothing, so neither side's state moves); data
+            // that ended its DEFLATE stream with a final block has nothing after it to read.
             return false;
         }
 

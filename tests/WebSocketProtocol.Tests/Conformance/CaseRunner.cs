@@ -36,8 +36,8 @@ internal static class CaseRunner
         CaseScript script = testCase.BuildScript();
         using var deadline = new CancellationTokenSource(CaseTimeout);
         IImplementationHarness harness = role == RoleUnderTest.Server
-            ? await ServerUnderTest.StartAsync(script.FragmentSize, deadline.Token).ConfigureAwait(false)
-            : await ClientUnderTest.StartAsync(script.FragmentSize, deadline.Token).ConfigureAwait(false);
+            ? await ServerUnderTest.StartAsync(script, deadline.Token).ConfigureAwait(false)
+            : await ClientUnderTest.StartAsync(script, deadline.Token).ConfigureAwait(false);
         await using (harness.ConfigureAwait(false))
         {
             PeerConnection peer = harness.Peer;
@@ -82,6 +82,13 @@ internal static class CaseRunner
         if (!script.AcceptableEvents.Any(expected => SequenceMatches(expected, observed)))
         {
             problems.Add("Events differ from what is expected: " + DescribeMismatch(script.AcceptableEvents[0], observed));
+        }
+
+        // With compression agreed, the implementation compresses what is not tiny (its threshold is 32 bytes).
+        int compressible = script.DeflateOffers is null ? 0 : script.AcceptableEvents[0].Count(e => e.Kind is EventKind.Text or EventKind.Binary && e.Payload.Length >= 32);
+        if (peer.CompressedMessages < compressible)
+        {
+            problems.Add($"Only {peer.CompressedMessages} of the {compressible} messages of 32 bytes or more came back compressed.");
         }
 
         CloseRule rule = script.Close;

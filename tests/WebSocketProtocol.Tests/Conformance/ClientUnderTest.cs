@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 
@@ -33,7 +34,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
 
     public Task<ImplementationOutcome> Outcome { get; }
 
-    public static async Task<ClientUnderTest> StartAsync(int fragmentSize, CancellationToken cancellationToken)
+    public static async Task<ClientUnderTest> StartAsync(CaseScript script, CancellationToken cancellationToken)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -44,7 +45,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
         try
         {
             var uri = new Uri("ws://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture) + "/echo");
-            client = Task.Run(() => RunClientAsync(uri, fragmentSize, stopping.Token));
+            client = Task.Run(() => RunClientAsync(uri, script, stopping.Token));
 
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             connectTimeout.CancelAfter(EchoSettings.ConnectTimeout);
@@ -54,15 +55,32 @@ internal sealed class ClientUnderTest : IImplementationHarness
             PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
             PipeWriter output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
             var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
+            handshakeOptions.Extensions.Add(new PerMessageDeflateServerFactory());
             ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(input, output, handshakeOptions, connectTimeout.Token).ConfigureAwait(false);
             if (handshake.Outcome != HandshakeOutcome.Accepted)
             {
                 throw new InvalidOperationException($"The test server refused our client's handshake: {handshake.Error}.");
             }
 
-            // From here on the peer writes frames straight to the socket.
+            // From here on the peer writes frames straight to the socket; it keeps only the agreed parameters.
             await output.CompleteAsync().ConfigureAwait(false);
-            return new ClientUnderTest(new PeerConnection(WebSocketRole.Server, socket, stream, input), client, stopping);
+            var peer = new PeerConnection(WebSocketRole.Server, socket, stream, input);
+            foreach (var extension in handshake.Extensions)
+            {
+                if (extension is PerMessageDeflateExtension agreed)
+                {
+                    peer.Deflate = new PeerDeflate(agreed.ServerMaxWindowBits, agreed.ServerNoContextTakeover);
+                }
+
+                extension.Dispose();
+            }
+
+            if (script.DeflateOffers is not null && peer.Deflate is null)
+            {
+                peer.AddViolation("Our client did not offer permessage-deflate, or the default server policy declined it.");
+            }
+
+            return new ClientUnderTest(peer, client, stopping);
         }
         catch
         {
@@ -92,15 +110,26 @@ internal sealed class ClientUnderTest : IImplementationHarness
     }
 
     /// <summary>The loop of samples/EchoClient/Program.cs, reporting how it ended instead of printing it.</summary>
-    private static async Task<ImplementationOutcome> RunClientAsync(Uri uri, int fragmentSize, CancellationToken stopping)
+    private static async Task<ImplementationOutcome> RunClientAsync(Uri uri, CaseScript script, CancellationToken stopping)
     {
         try
         {
-            using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, null, stopping).ConfigureAwait(false);
+            // As samples/EchoClient with --deflate: the client offers the case's first offer (one offer is all it makes).
+            var clientOptions = new WebSocketClientOptions();
+            if (script.DeflateOffers is [DeflateOffer offer, ..])
+            {
+                clientOptions.Extensions.Add(new PerMessageDeflateClientFactory(new PerMessageDeflateOptions
+                {
+                    ClientNoContextTakeover = offer.ClientNoContextTakeover,
+                    ClientMaxWindowBits = offer.ClientMaxWindowBits == 0 ? PerMessageDeflateOptions.MaxWindowBits : offer.ClientMaxWindowBits,
+                }));
+            }
+
+            using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stopping).ConfigureAwait(false);
             WebSocketConnectionOptions options = WebSocketConnectionOptions.ForClient();
             options.MaxMessageSize = EchoSettings.MaxMessageSize;
-            options.FragmentSize = fragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol);
+            options.FragmentSize = script.FragmentSize;
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
             try
             {
                 while (true)

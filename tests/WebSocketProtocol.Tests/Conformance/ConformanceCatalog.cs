@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace WebSocketProtocol.Tests.Conformance;
 
-/// <summary>The whole case table, sections 1-7, 9 and 10, in catalogue order.</summary>
+/// <summary>The whole case table, sections 1-7, 9, 10, 12 and 13, in catalogue order.</summary>
 internal static class ConformanceCatalog
 {
     private static readonly Lazy<IReadOnlyList<ConformanceCase>> LazyAll = new(Build);
@@ -32,6 +32,8 @@ internal static class ConformanceCatalog
         all.AddRange(Section7Cases.All());
         all.AddRange(Section9Cases.All());
         all.AddRange(Section10Cases.All());
+        all.AddRange(Section12Cases.All());
+        all.AddRange(Section13Cases.All());
         string[] duplicates = all.GroupBy(testCase => testCase.Id).Where(group => group.Count() > 1).Select(group => group.Key).ToArray();
         if (duplicates.Length != 0)
         {

@@ -120,16 +120,38 @@ internal sealed record CloseRule(bool PeerClosesAtEnd, IReadOnlyList<ushort> Cod
         + (DropOk ? " (or the connection dropped)" : string.Empty);
 }
 
+/// <summary>
+/// One permessage-deflate offer as Autobahn's section 13 states it: <c>client_no_context_takeover</c> or not, and
+/// <c>client_max_window_bits</c> (0: the parameter without a value).
+/// </summary>
+internal sealed record DeflateOffer(bool ClientNoContextTakeover, int ClientMaxWindowBits)
+{
+    /// <summary>The offer's parameters as they follow the extension name.</summary>
+    public string Parameters =>
+        (ClientNoContextTakeover ? "; client_no_context_takeover" : string.Empty)
+        + "; client_max_window_bits" + (ClientMaxWindowBits == 0 ? string.Empty : "=" + ClientMaxWindowBits.ToString(CultureInfo.InvariantCulture));
+
+    public override string ToString() => "permessage-deflate" + Parameters;
+}
+
 /// <summary>What a case sends, what it expects back, and the implementation's options.</summary>
 internal sealed class CaseScript
 {
-    public CaseScript(IReadOnlyList<PeerStep> steps, IReadOnlyList<IReadOnlyList<PeerEvent>> acceptableEvents, CloseRule close, int fragmentSize)
+    public CaseScript(IReadOnlyList<PeerStep> steps, IReadOnlyList<IReadOnlyList<PeerEvent>> acceptableEvents, CloseRule close, int fragmentSize, IReadOnlyList<DeflateOffer>? deflateOffers = null)
     {
         Steps = steps;
         AcceptableEvents = acceptableEvents;
         Close = close;
         FragmentSize = fragmentSize;
+        DeflateOffers = deflateOffers;
     }
+
+    /// <summary>
+    /// permessage-deflate for the case, or <see langword="null"/>. With our server under test, the peer sends these offers in
+    /// order and the server's default policy picks; with our client under test, the client offers the first and the peer
+    /// answers with the default policy.
+    /// </summary>
+    public IReadOnlyList<DeflateOffer>? DeflateOffers { get; }
 
     public IReadOnlyList<PeerStep> Steps { get; }
 

@@ -65,6 +65,12 @@ internal sealed class PeerConnection : IAsyncDisposable
         _input = input;
     }
 
+    /// <summary>How many messages from the implementation arrived compressed (RSV1).</summary>
+    public int CompressedMessages { get; private set; }
+
+    /// <summary>permessage-deflate as agreed in the handshake, or <see langword="null"/>; set before <see cref="StartReading"/>.</summary>
+    public PeerDeflate? Deflate { get; set; }
+
     /// <summary>The role the test plays: the opposite of the role under test.</summary>
     public WebSocketRole Role { get; }
 
@@ -319,6 +325,7 @@ internal sealed class PeerConnection : IAsyncDisposable
         {
             await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             await _input.CompleteAsync().ConfigureAwait(false);
+            Deflate?.Dispose();
         }
         catch (TimeoutException)
         {
@@ -332,11 +339,14 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
     {
-        var reader = new FrameReader(_input, new FrameReaderOptions(Role) { MaxFramePayloadLength = MaxFrameLength });
+        // RSV1 is the implementation's to set only when permessage-deflate was agreed; otherwise the reader refuses it.
+        ReservedBits allowed = Deflate is null ? ReservedBits.None : ReservedBits.Rsv1;
+        var reader = new FrameReader(_input, new FrameReaderOptions(Role) { MaxFramePayloadLength = MaxFrameLength, AllowedReservedBits = allowed });
         MemoryStream? message = null;
         byte[]? single = null;
         EventKind kind = EventKind.Text;
         int frames = 0;
+        bool compressed = false;
         try
         {
             while (true)
@@ -365,6 +375,11 @@ internal sealed class PeerConnection : IAsyncDisposable
                     AddViolation($"The implementation sent a {header.Opcode} frame after its close frame.");
                 }
 
+                if (header.ReservedBits != ReservedBits.None && header.Opcode is not (Opcode.Text or Opcode.Binary))
+                {
+                    AddViolation($"The implementation set {header.ReservedBits} on a {header.Opcode} frame (RFC 7692 section 6.1).");
+                }
+
                 switch (header.Opcode)
                 {
                     case Opcode.Text:
@@ -375,6 +390,7 @@ internal sealed class PeerConnection : IAsyncDisposable
                         }
 
                         kind = header.Opcode == Opcode.Text ? EventKind.Text : EventKind.Binary;
+                        compressed = header.ReservedBits != ReservedBits.None;
                         frames = 1;
                         message = null;
                         single = payload;
@@ -410,6 +426,12 @@ internal sealed class PeerConnection : IAsyncDisposable
                 if (header.IsFinal)
                 {
                     byte[] whole = single ?? message!.ToArray();
+                    if (compressed)
+                    {
+                        CompressedMessages++;
+                        whole = InflateOrReport(whole);
+                    }
+
                     if (kind == EventKind.Text && !System.Text.Unicode.Utf8.IsValid(whole))
                     {
                         AddViolation("The implementation sent a text message that is not valid UTF-8.");
@@ -437,6 +459,19 @@ internal sealed class PeerConnection : IAsyncDisposable
         catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             Finish(ConnectionEnd.AbortedByPeer, exception.GetType().Name);
+        }
+    }
+
+    private byte[] InflateOrReport(byte[] payload)
+    {
+        try
+        {
+            return Deflate!.Inflate(payload);
+        }
+        catch (InvalidDataException exception)
+        {
+            AddViolation("The implementation sent a compressed message zlib cannot inflate: " + exception.Message);
+            return payload;
         }
     }
 

@@ -44,6 +44,37 @@ internal sealed class SendStep : PeerStep
         peer.SendFramesAsync(Frames, Mode, ChopSize, cancellationToken);
 }
 
+/// <summary>A whole message, which the peer compresses (RSV1 on the first frame) when permessage-deflate was agreed.</summary>
+internal sealed class SendMessageStep : PeerStep
+{
+    public SendMessageStep(bool text, byte[] payload, int fragmentSize)
+    {
+        Text = text;
+        Payload = payload;
+        FragmentSize = fragmentSize;
+    }
+
+    public bool Text { get; }
+
+    public byte[] Payload { get; }
+
+    /// <summary>The size of each frame's share of the (compressed) payload; 0 sends one frame.</summary>
+    public int FragmentSize { get; }
+
+    public override Task RunAsync(PeerConnection peer, CancellationToken cancellationToken)
+    {
+        byte opcode = Text ? Wire.TextOp : Wire.BinaryOp;
+        byte[] payload = peer.Deflate?.Compress(Payload) ?? Payload;
+        FrameSpec[] frames = Wire.Fragments(opcode, payload, FragmentSize == 0 ? Math.Max(payload.Length, 1) : FragmentSize);
+        if (peer.Deflate is not null)
+        {
+            frames[0] = frames[0] with { Rsv = WebSocketProtocol.Framing.ReservedBits.Rsv1 };
+        }
+
+        return peer.SendFramesAsync(frames, WriteMode.Together, 0, cancellationToken);
+    }
+}
+
 /// <summary>
 /// Sends one frame in parts cut at payload offsets (the first part carries the header), running <see cref="Between"/>
 /// after every part but the last: the way to check that a bad byte fails the connection before the frame is complete.

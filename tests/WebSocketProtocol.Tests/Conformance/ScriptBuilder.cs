@@ -124,6 +124,7 @@ internal sealed class ScriptBuilder
     private readonly List<IReadOnlyList<PeerEvent>> _events = new();
     private CloseRule? _close;
     private int _fragmentSize;
+    private IReadOnlyList<DeflateOffer>? _deflateOffers;
 
     public static ScriptBuilder Create() => new();
 
@@ -182,6 +183,16 @@ internal sealed class ScriptBuilder
         return this;
     }
 
+    /// <summary>Negotiates permessage-deflate with <paramref name="offers"/> (see <see cref="CaseScript.DeflateOffers"/>).</summary>
+    public ScriptBuilder Deflate(params DeflateOffer[] offers)
+    {
+        _deflateOffers = offers;
+        return this;
+    }
+
+    /// <summary>A whole message, compressed by the peer when permessage-deflate was agreed, in frames of <paramref name="fragmentSize"/> compressed bytes (0: one frame).</summary>
+    public ScriptBuilder SendMessage(bool text, byte[] payload, int fragmentSize = 0) => Add(new SendMessageStep(text, payload, fragmentSize));
+
     public ScriptBuilder FragmentSize(int size)
     {
         _fragmentSize = size;
@@ -196,6 +207,6 @@ internal sealed class ScriptBuilder
         }
 
         IReadOnlyList<IReadOnlyList<PeerEvent>> events = _events.Count == 0 ? new[] { Array.Empty<PeerEvent>() } : _events.ToArray();
-        return new CaseScript(_steps.ToArray(), events, _close, _fragmentSize);
+        return new CaseScript(_steps.ToArray(), events, _close, _fragmentSize, _deflateOffers);
     }
 }

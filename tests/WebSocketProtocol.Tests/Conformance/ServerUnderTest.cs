@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Tests.Interop;
 
@@ -31,10 +32,10 @@ internal sealed class ServerUnderTest : IImplementationHarness
 
     public Task<ImplementationOutcome> Outcome { get; }
 
-    public static async Task<ServerUnderTest> StartAsync(int fragmentSize, CancellationToken cancellationToken)
+    public static async Task<ServerUnderTest> StartAsync(CaseScript script, CancellationToken cancellationToken)
     {
         var outcome = new TaskCompletionSource<ImplementationOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        LoopbackWebSocketServer server = LoopbackWebSocketServer.Start((transport, stopping) => RunServerAsync(transport, fragmentSize, outcome, stopping));
+        LoopbackWebSocketServer server = LoopbackWebSocketServer.Start((transport, stopping) => RunServerAsync(transport, script.FragmentSize, outcome, stopping));
         Socket? socket = null;
         NetworkStream? stream = null;
         try
@@ -46,11 +47,24 @@ internal sealed class ServerUnderTest : IImplementationHarness
             stream = new NetworkStream(socket, ownsSocket: false);
             PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
             PipeWriter output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-            await HandshakeNegotiator.ConnectAsync(input, output, server.GetUri("/echo"), null, connectTimeout.Token).ConfigureAwait(false);
+            var offers = script.DeflateOffers is null ? null : new RawDeflateOffers(script.DeflateOffers);
+            var clientOptions = new WebSocketClientOptions();
+            if (offers is not null)
+            {
+                clientOptions.Extensions.Add(offers);
+            }
+
+            await HandshakeNegotiator.ConnectAsync(input, output, server.GetUri("/echo"), clientOptions, connectTimeout.Token).ConfigureAwait(false);
 
             // From here on the peer writes frames straight to the socket.
             await output.CompleteAsync().ConfigureAwait(false);
-            return new ServerUnderTest(server, new PeerConnection(WebSocketRole.Client, socket, stream, input), outcome.Task);
+            var peer = new PeerConnection(WebSocketRole.Client, socket, stream, input);
+            if (offers?.Agreed is { } agreed)
+            {
+                peer.Deflate = new PeerDeflate(agreed.ClientMaxWindowBits, agreed.ClientNoContextTakeover);
+            }
+
+            return new ServerUnderTest(server, peer, outcome.Task);
         }
         catch
         {
@@ -71,7 +85,9 @@ internal sealed class ServerUnderTest : IImplementationHarness
     {
         try
         {
+            // As the sample server: permessage-deflate with the default policy, agreed whenever a client offers it.
             var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
+            handshakeOptions.Extensions.Add(new PerMessageDeflateServerFactory());
             ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(transport.Input, transport.Output, handshakeOptions, stopping).ConfigureAwait(false);
             if (handshake.Outcome != HandshakeOutcome.Accepted)
             {
@@ -83,7 +99,7 @@ internal sealed class ServerUnderTest : IImplementationHarness
             options.MaxMessageSize = EchoSettings.MaxMessageSize;
             options.KeepAliveInterval = Timeout.InfiniteTimeSpan;
             options.FragmentSize = fragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, handshake.Subprotocol);
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, handshake.Subprotocol, handshake.Extensions);
             outcome.TrySetResult(await EchoAsync(connection, stopping).ConfigureAwait(false));
         }
         catch (Exception exception)
