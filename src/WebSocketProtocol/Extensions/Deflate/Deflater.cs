@@ -20,6 +20,7 @@ internal sealed class Deflater
     // How far down a hash chain to look, and a match long enough to stop looking: a fast compressor's trade.
     private const int MaxChain = 8;
     private const int NiceLength = 64;
+    private const int MinDynamicTokens = 128;
     private const int MaxWindow = 1 << DeflateParameters.MaxWindowBits;
 
     private const int LiteralSymbols = 286;
@@ -159,7 +160,9 @@ internal sealed class Deflater
 
             _bits = 0;
             _bitCount = 0;
-            if (PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs))
+
+            // A short message cannot repay a dynamic block's code description (tens of bytes): fixed codes, no trees built.
+            if (count >= MinDynamicTokens && PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs))
             {
                 // BFINAL 0, BTYPE 10: dynamic codes, described first (section 3.2.7).
                 WriteBits(0b100, 3, output);

@@ -32,6 +32,7 @@ internal sealed class Inflater
     private ulong _bits;
     private int _bitCount;
     private State _state;
+    private bool _tablesAreFixed;
     private bool _finalBlock;
 
     // Bytes written to the window since the last reset, capped at its size: how far back a distance may reach.
@@ -252,6 +253,7 @@ internal sealed class Inflater
                     }
 
                     // The end-of-block code must exist, or the block could never end (section 3.2.7).
+                    _tablesAreFixed = false;
                     if (_lengths[EndOfBlock] == 0
                         || !_literals.TryBuild(_lengths.AsSpan(0, _literalCount))
                         || !_distances.TryBuild(_lengths.AsSpan(_literalCount, _distanceCount)))
@@ -507,9 +509,16 @@ internal sealed class Inflater
     /// <summary>Section 3.2.6: the fixed literal/length and distance codes.</summary>
     private void UseFixedCodes()
     {
+        // Small messages mostly come as fixed-code blocks: build those tables once, not per block.
+        if (_tablesAreFixed)
+        {
+            return;
+        }
+
         _literals.TryBuild(HuffmanTable.FixedLiteralLengths);
         Span<byte> lengths = _lengths;
         lengths.Slice(0, 30).Fill(5);
         _distances.TryBuild(lengths.Slice(0, 30));
+        _tablesAreFixed = true;
     }
 }
