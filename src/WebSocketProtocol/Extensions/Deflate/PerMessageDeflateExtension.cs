@@ -84,6 +84,9 @@ public sealed class PerMessageDeflateExtension : WebSocketExtension
         return inflater.Inflate(input, output, out consumed, out written);
     }
 
+    /// <summary>Whether compression state is held right now (for tests of when it is taken and let go).</summary>
+    internal bool HoldsState => _deflater is not null || _inflater is not null;
+
     /// <summary>Whether the message's data ended its DEFLATE stream (a final block), after which the tail is not read.</summary>
     internal bool InboundStreamEnded => _inflater is { IsStreamEnded: true };
 

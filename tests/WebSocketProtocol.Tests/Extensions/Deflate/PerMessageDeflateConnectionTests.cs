@@ -417,6 +417,27 @@ public class PerMessageDeflateConnectionTests
         Assert.Equal(1007, await ReadCloseCodeAsync(peer));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Compression_state_is_held_between_messages_only_with_context_takeover_and_dropped_on_dispose(bool noContextTakeover)
+    {
+        var (_, _, server, client) = DeflateNegotiation.Agree(Options(noContextTakeover, noContextTakeover, 15), Options(noContextTakeover, noContextTakeover, 15));
+        var pair = new ConnectionPair(serverExtensions: new[] { server }, clientExtensions: new[] { client });
+        Assert.False(server.HoldsState);
+
+        await pair.Client.SendAsync(Text(500), WebSocketMessageType.Text);
+        await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        await pair.Server.SendAsync(Text(500), WebSocketMessageType.Text);
+        await pair.Client.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal(!noContextTakeover, server.HoldsState);
+        Assert.Equal(!noContextTakeover, client.HoldsState);
+        pair.Dispose();
+        Assert.False(server.HoldsState);
+        Assert.False(client.HoldsState);
+    }
+
     [Fact]
     public void The_connection_refuses_an_extension_agreed_for_the_other_role()
     {
