@@ -326,9 +326,11 @@ public sealed partial class WebSocketConnection
 
     private ReceiveResult TakeFromPiece(Span<byte> destination)
     {
-        int count = CopyFromPiece(destination);
+        int count = CopyFromPiece(destination, out bool isAscii);
         bool endOfMessage = !_hasPiece && !_frameHasMorePieces && _frameIsFinal;
-        if (_messageType == WebSocketMessageType.Text && !_utf8.TryValidate(destination.Slice(0, count), endOfMessage))
+
+        // ASCII found while unmasking needs no second pass, unless it must first finish a character split before it.
+        if (_messageType == WebSocketMessageType.Text && !(isAscii && _utf8.IsComplete) && !_utf8.TryValidate(destination.Slice(0, count), endOfMessage))
         {
             // Fail fast: the bad byte is reported in the piece it arrived in (RFC 6455 section 8.1).
             ThrowHelper.ThrowProtocolError(ProtocolError.InvalidUtf8);
@@ -338,20 +340,20 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>Copies (unmasked) as much of the current piece as fits into <paramref name="destination"/>.</summary>
-    private int CopyFromPiece(Span<byte> destination)
+    private int CopyFromPiece(Span<byte> destination, out bool isAscii)
     {
         int count;
         if (_pieceOffset == 0 && _piece.Payload.Length <= destination.Length)
         {
             // The usual case: the whole piece fits, with no slicing.
-            count = _piece.CopyPayloadTo(destination);
+            count = _piece.CopyPayloadTo(destination, out isAscii);
         }
         else
         {
             ReadOnlySequence<byte> rest = _piece.Payload.Slice(_pieceOffset);
             count = (int)Math.Min(rest.Length, destination.Length);
             var part = new Frame(_piece.Header, rest.Slice(0, count), _piece.PayloadOffset + _pieceOffset);
-            part.CopyPayloadTo(destination);
+            part.CopyPayloadTo(destination, out isAscii);
         }
 
         _pieceOffset += count;
@@ -426,7 +428,7 @@ public sealed partial class WebSocketConnection
         if (_hasPiece)
         {
             _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
-            _inflateInputEnd = CopyFromPiece(_inflateInput);
+            _inflateInputEnd = CopyFromPiece(_inflateInput, out _);
             _compressedBytesSeen = true;
             return true;
         }

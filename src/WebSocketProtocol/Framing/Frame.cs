@@ -22,7 +22,7 @@ public readonly struct Frame
     /// <summary>The frame's header.</summary>
     public FrameHeader Header { get; }
 
-    /// <summary>The payload bytes as on the wire: masked if the header says so. Use <see cref="CopyPayloadTo"/> to get them unmasked.</summary>
+    /// <summary>The payload bytes as on the wire: masked if the header says so. Use <see cref="CopyPayloadTo(Span{byte})"/> to get them unmasked.</summary>
     public ReadOnlySequence<byte> Payload { get; }
 
     /// <summary>The position of <see cref="Payload"/>'s first byte within the whole frame payload (non-zero for pieces of a streamed frame).</summary>
@@ -36,8 +36,15 @@ public readonly struct Frame
     /// The pipe's buffer is never written to.
     /// </summary>
     /// <param name="destination">At least <see cref="Payload"/>'s length.</param>
-    public int CopyPayloadTo(Span<byte> destination)
+    public int CopyPayloadTo(Span<byte> destination) => CopyPayloadTo(destination, out _);
+
+    /// <summary>
+    /// As <see cref="CopyPayloadTo(Span{byte})"/>; <paramref name="isAscii"/> is true when the unmasking pass found every
+    /// byte to be ASCII (false means not known, for an unmasked payload, or not ASCII).
+    /// </summary>
+    internal int CopyPayloadTo(Span<byte> destination, out bool isAscii)
     {
+        isAscii = false;
         long length = Payload.Length;
         if (destination.Length < length)
         {
@@ -55,7 +62,7 @@ public readonly struct Frame
 #endif
             if (Header.IsMasked)
             {
-                PayloadMask.Apply(span, destination, Header.MaskKey, (int)(PayloadOffset & 3));
+                PayloadMask.ApplyAndCheckAscii(span, destination, Header.MaskKey, (int)(PayloadOffset & 3), out isAscii);
             }
             else
             {
@@ -73,9 +80,11 @@ public readonly struct Frame
 
         int phase = (int)(PayloadOffset & 3);
         int written = 0;
+        isAscii = true;
         foreach (ReadOnlyMemory<byte> segment in Payload)
         {
-            phase = PayloadMask.Apply(segment.Span, destination.Slice(written), Header.MaskKey, phase);
+            phase = PayloadMask.ApplyAndCheckAscii(segment.Span, destination.Slice(written), Header.MaskKey, phase, out bool segmentIsAscii);
+            isAscii &= segmentIsAscii;
             written += segment.Length;
         }
 

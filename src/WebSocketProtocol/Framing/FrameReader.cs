@@ -18,7 +18,7 @@ namespace WebSocketProtocol.Framing;
 /// Frames already buffered are handed out without touching the pipe again; the pipe is advanced only when more bytes are
 /// needed, with everything buffered marked examined, so a partial frame waits for new data instead of being re-parsed.</para>
 /// <para>The reader never writes to the pipe's memory: masked payloads are unmasked as they are copied out
-/// (<see cref="Frame.CopyPayloadTo"/>).</para>
+/// (<see cref="Frame.CopyPayloadTo(System.Span{byte})"/>).</para>
 /// <para><see cref="ReadFrameAsync"/> needs the whole frame in the pipe at once, so a frame longer than the pipe's pause
 /// threshold can never complete that way; read such frames in pieces.</para>
 /// <para>Not thread-safe: one caller reads at a time. Every violation of the framing rules throws

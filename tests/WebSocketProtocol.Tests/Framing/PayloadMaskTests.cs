@@ -82,6 +82,39 @@ public class PayloadMaskTests
     }
 
     [Fact]
+    public void The_unmasking_pass_reports_ASCII_exactly_when_no_unmasked_byte_has_its_top_bit_set()
+    {
+        const uint Key = 0x37FA213D;
+        for (int length = 0; length <= 300; length++)
+        {
+            var plain = new byte[length];
+            for (int i = 0; i < length; i++)
+            {
+                plain[i] = (byte)(0x20 + (i % 95));
+            }
+
+            // Each position in turn holds the one non-ASCII byte (0x80, the lowest), then none does.
+            for (int bad = -1; bad < length; bad++)
+            {
+                byte[] text = (byte[])plain.Clone();
+                if (bad >= 0)
+                {
+                    text[bad] = 0x80;
+                }
+
+                byte[] masked = (byte[])text.Clone();
+                FrameBytes.NaiveMask(masked, Key, 1);
+                var output = new byte[length];
+
+                PayloadMask.ApplyAndCheckAscii(masked, output, Key, 1, out bool isAscii);
+
+                Assert.Equal(text, output);
+                Assert.Equal(bad < 0, isAscii);
+            }
+        }
+    }
+
+    [Fact]
     public void A_destination_shorter_than_the_source_is_refused()
     {
         Assert.Throws<ArgumentException>(() => PayloadMask.Apply(new byte[5], new byte[4], 1, 0));
