@@ -66,6 +66,43 @@ internal static class ConnectionInterop
         return builder.ToString();
     }
 
+    /// <summary>
+    /// Exactly <paramref name="byteCount"/> (at least 2) UTF-8 bytes of JSON-like text, as an API would send, which DEFLATE
+    /// shrinks well: an array of similar records padded with spaces before its closing bracket (node/interop-options.js
+    /// makes the same).
+    /// </summary>
+    public static string JsonText(int byteCount)
+    {
+        var builder = new StringBuilder(byteCount);
+        builder.Append('[');
+        int length = 1;
+        for (int i = 0; ; i++)
+        {
+            string record = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{{\"id\":{i},\"user\":\"user-{i}\",\"email\":\"user-{i}@example.com\",\"active\":{(i % 3 == 0 ? "true" : "false")},\"score\":{i * 7919 % 1000},\"tags\":[\"alpha\",\"beta\",\"gamma\"],\"city\":\"Zürich\"}},");
+            int recordLength = StrictUtf8.GetByteCount(record);
+            if (length + recordLength + 1 > byteCount)
+            {
+                break;
+            }
+
+            builder.Append(record);
+            length += recordLength;
+        }
+
+        builder.Append(' ', byteCount - length - 1).Append(']');
+        return builder.ToString();
+    }
+
+    /// <summary><paramref name="length"/> bytes from a seeded generator: the same each run, and incompressible.</summary>
+    public static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
     public static byte[] Utf8(string text) => StrictUtf8.GetBytes(text);
 
     public static string FromUtf8(ReadOnlySpan<byte> bytes) => StrictUtf8.GetString(bytes);

@@ -14,7 +14,8 @@
 //   close-by-server <code> <reason>   ask the server to close with that code and reason
 //   close-by-client <code> <reason>   close with that code and reason
 //   sequence <kind:length>...         send each message in turn and read its echo; kind is text (the large text),
-//                                     binary (the pattern), json (JSON-like text) or random (random bytes, binary)
+//                                     binary (the pattern), json (JSON-like text), random (random bytes, binary) or far
+//                                     (a block of length/2 random bytes twice, binary: a repeat only a large window finds)
 // Each scenario but the close ones ends with a close 1000 "done". Lines printed:
 //   EXTENSIONS <header or ->                      the server's Sec-WebSocket-Extensions, once the handshake is done
 //   MESSAGE <text|binary> <length> <sha256 hex>   for each message received
@@ -81,6 +82,10 @@ function sequenceMessage(spec) {
       return [jsonText(n), false];
     case 'random':
       return [crypto.randomBytes(n), true];
+    case 'far': {
+      const block = crypto.randomBytes(n / 2);
+      return [Buffer.concat([block, block]), true];
+    }
     default:
       throw new Error(`unknown message kind ${kind}`);
   }
