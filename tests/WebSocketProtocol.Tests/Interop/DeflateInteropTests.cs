@@ -292,6 +292,91 @@ public sealed class DeflateInteropTests
     }
 
     // ------------------------------------------------------------------------------------------------------------------
+    // Compressed messages in fragments, and empty compressed messages
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Our_client_streams_a_compressed_message_in_fragments_around_a_ping_to_ws_and_reassembles_the_compressed_fragments_ws_splits_inside_characters()
+    {
+        (NodeProcess node, Uri uri) = await StartNodeServerAsync(DeflateFlag(new { threshold = 0 }));
+        await using (node)
+        {
+            // Threshold 0: the empty message and the empty last fragment go out compressed as well.
+            await using OurClient client = await OurClient.ConnectAsync(uri, new PerMessageDeflateOptions { CompressionThreshold = 0 }, tapSent: true);
+            byte[] body = ConnectionInterop.Utf8(ConnectionInterop.FragmentedText);
+            (int first, int second) = ConnectionInterop.FragmentSplits;
+
+            await Within(client.Connection.SendAsync(ReadOnlyMemory<byte>.Empty, OurMessageType.Text));
+            (_, byte[] emptyEcho) = await ReceiveAsync(client.Connection);
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(0, first), OurMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.PingAsync(ConnectionInterop.Utf8("between fragments")));
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(first, second - first), OurMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(second), OurMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.SendFragmentAsync(ReadOnlyMemory<byte>.Empty, OurMessageType.Text, endOfMessage: true));
+            (OurMessageType type, byte[] echoed) = await ReceiveAsync(client.Connection);
+            await Within(client.Connection.SendTextAsync(ConnectionInterop.FragmentCommand(ConnectionInterop.FragmentedText, first, second)));
+            (OurMessageType fragmentedType, byte[] fragmented) = await ReceiveAsync(client.Connection);
+            await Within(client.Connection.CloseAsync(CloseStatus.NormalClosure, "done"));
+
+            Assert.Empty(emptyEcho);
+            Assert.Equal(OurMessageType.Text, type);
+            Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(echoed));
+            Assert.Equal(OurMessageType.Text, fragmentedType);
+            Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(fragmented));
+            AssertNodeLine(node, "EXTENSIONS permessage-deflate");
+            await WaitForNodeLineAsync(node, "PING between fragments");
+            await WaitForNodeLineAsync(node, MessageLine(OurMessageType.Text, body));
+
+            IReadOnlyList<TappedFrame> sent = await client.SentTap!.AllFramesAsync(Timeout);
+            string sentFrames = string.Join(", ", sent);
+            // Ours: the empty message compressed; then RSV1 on the first of four frames only, the ping between uncompressed.
+            Assert.True(sent[0] is { Opcode: Opcode.Text, IsFinal: true, Rsv1: true }, sentFrames);
+            Assert.Equal(
+                new[] { (Opcode.Text, false, true), (Opcode.Ping, true, false), (Opcode.Continuation, false, false), (Opcode.Continuation, false, false), (Opcode.Continuation, true, false) },
+                sent.Skip(1).Take(5).Select(f => (f.Opcode, f.IsFinal, f.Rsv1)));
+            // ws's: its three fragments of one compressed message, RSV1 on the first only.
+            TappedMessage theirs = TappedMessage.From(await client.Tap.AllFramesAsync(Timeout))[^1];
+            Assert.True(theirs is { Opcode: Opcode.Text, Compressed: true, FrameCount: 3, Rsv1OnContinuation: false }, theirs.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task ClientWebSocket_and_our_server_exchange_compressed_messages_in_three_fragments_split_inside_characters_and_compressed_empty_messages()
+    {
+        var handler = new ConnectionEchoHandler(new PerMessageDeflateOptions { CompressionThreshold = 0 }, tapSent: true);
+        await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(handler.HandleAsync);
+        byte[] body = ConnectionInterop.Utf8(ConnectionInterop.FragmentedText);
+        (int first, int second) = ConnectionInterop.FragmentSplits;
+        byte[] echoed, fragmented, emptyEcho;
+        using (ClientWebSocket client = await ConnectClientWebSocketAsync(server, options => options.DangerousDeflateOptions = new WebSocketDeflateOptions()))
+        {
+            await Within(client.SendAsync(body.AsMemory(0, first), WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None));
+            await Within(client.SendAsync(body.AsMemory(first, second - first), WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None));
+            await Within(client.SendAsync(body.AsMemory(second), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None));
+            (_, echoed, _) = await ReceiveWholeAsync(client);
+            await SendTextAsync(client, ConnectionInterop.FragmentCommand(ConnectionInterop.FragmentedText, first, second));
+            (_, fragmented, _) = await ReceiveWholeAsync(client);
+            await Within(client.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None));
+            (_, emptyEcho, _) = await ReceiveWholeAsync(client);
+            await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None));
+        }
+
+        await server.WaitForNextHandlerAsync(Timeout);
+
+        Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(echoed));
+        Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(fragmented));
+        Assert.Empty(emptyEcho);
+        Assert.Equal(ConnectionInterop.FragmentedText, handler.Received[0].Text);
+        IReadOnlyList<TappedMessage> fromPeer = (await handler.Tap.WaitAsync(Timeout)).Messages;
+        IReadOnlyList<TappedMessage> fromUs = (await handler.SentTap.WaitAsync(Timeout)).Messages;
+        // Each side's three-part message: one compressed message, RSV1 on its first frame only; then the empty ones.
+        Assert.True(fromPeer[0] is { Opcode: Opcode.Text, Compressed: true, FrameCount: 3, Rsv1OnContinuation: false }, string.Join(", ", fromPeer));
+        Assert.True(fromUs[1] is { Opcode: Opcode.Text, Compressed: true, FrameCount: 3, Rsv1OnContinuation: false }, string.Join(", ", fromUs));
+        Assert.True(fromPeer[^1] is { Opcode: Opcode.Binary, Compressed: true }, string.Join(", ", fromPeer));
+        Assert.True(fromUs[^1] is { Opcode: Opcode.Binary, Compressed: true }, string.Join(", ", fromUs));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------------
     // Runs
     // ------------------------------------------------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ internal static class InteropPeers
     public static async Task<(OurMessageType Type, byte[] Data)> ReceiveAsync(WebSocketConnection connection)
     {
         WebSocketMessage message = await Within(connection.ReceiveMessageAsync());
-        Assert.NotEqual(OurMessageType.Close, message.MessageType);
+        Assert.True(message.MessageType != OurMessageType.Close, $"The peer closed ({message.CloseStatus} '{message.CloseReason}') where a data message was expected.");
         return (message.MessageType, message.Data.ToArray());
     }
 

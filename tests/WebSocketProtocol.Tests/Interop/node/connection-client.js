@@ -96,6 +96,8 @@ socket.on('upgrade', (response) => print(`EXTENSIONS ${response.headers['sec-web
 
 const received = [];
 let wake = null;
+// Set once the connection is closed, so a wait for a message or a pong that can no longer come fails at once.
+let closedWith = null;
 socket.on('message', (data, isBinary) => {
   print(`MESSAGE ${isBinary ? 'binary' : 'text'} ${data.length} ${sha256(data)}`);
   if (!isBinary && data.length <= 200) {
@@ -112,6 +114,10 @@ socket.on('message', (data, isBinary) => {
 
 async function nextMessage() {
   while (received.length === 0) {
+    if (closedWith) {
+      throw new Error(`the connection closed (${closedWith}) where a message was awaited`);
+    }
+
     await new Promise((resolve) => { wake = resolve; });
   }
 
@@ -133,17 +139,43 @@ socket.on('pong', (data) => {
 
 async function pongWith(payload) {
   while (!pongs.includes(payload)) {
+    if (closedWith) {
+      throw new Error(`the connection closed (${closedWith}) where a pong was awaited`);
+    }
+
     await new Promise((resolve) => { wakePong = resolve; });
   }
 }
 
 const closed = new Promise((resolve) => {
-  socket.on('close', (code, reason) => resolve([code, reason.toString('utf8')]));
+  socket.on('close', (code, reason) => {
+    closedWith = `${code} ${reason.toString('utf8')}`;
+    for (const resume of [wake, wakePong]) {
+      if (resume) {
+        resume();
+      }
+    }
+
+    wake = null;
+    wakePong = null;
+    resolve([code, reason.toString('utf8')]);
+  });
 });
 
+let isOpen = false;
 const opened = new Promise((resolve, reject) => {
-  socket.on('open', resolve);
-  socket.on('error', reject);
+  socket.on('open', () => {
+    isOpen = true;
+    resolve();
+  });
+  socket.on('error', (error) => {
+    if (isOpen) {
+      // An error once open (bad compressed data, say) is reported here; the close that follows ends the waits.
+      process.stderr.write(`ERROR ${error.message}\n`);
+    }
+
+    reject(error);
+  });
 });
 
 async function echo(data, isBinary) {
