@@ -6,6 +6,8 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions;
+using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Handshake;
 
@@ -64,6 +66,43 @@ internal static class ConnectionInterop
         return builder.ToString();
     }
 
+    /// <summary>
+    /// Exactly <paramref name="byteCount"/> (at least 2) UTF-8 bytes of JSON-like text, as an API would send, which DEFLATE
+    /// shrinks well: an array of similar records padded with spaces before its closing bracket (node/interop-options.js
+    /// makes the same).
+    /// </summary>
+    public static string JsonText(int byteCount)
+    {
+        var builder = new StringBuilder(byteCount);
+        builder.Append('[');
+        int length = 1;
+        for (int i = 0; ; i++)
+        {
+            string record = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{{\"id\":{i},\"user\":\"user-{i}\",\"email\":\"user-{i}@example.com\",\"active\":{(i % 3 == 0 ? "true" : "false")},\"score\":{i * 7919 % 1000},\"tags\":[\"alpha\",\"beta\",\"gamma\"],\"city\":\"Zürich\"}},");
+            int recordLength = StrictUtf8.GetByteCount(record);
+            if (length + recordLength + 1 > byteCount)
+            {
+                break;
+            }
+
+            builder.Append(record);
+            length += recordLength;
+        }
+
+        builder.Append(' ', byteCount - length - 1).Append(']');
+        return builder.ToString();
+    }
+
+    /// <summary><paramref name="length"/> bytes from a seeded generator: the same each run, and incompressible.</summary>
+    public static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
     public static byte[] Utf8(string text) => StrictUtf8.GetBytes(text);
 
     public static string FromUtf8(ReadOnlySpan<byte> bytes) => StrictUtf8.GetString(bytes);
@@ -102,18 +141,37 @@ internal sealed record ConnectionMessage(WebSocketMessageType Type, byte[] Data)
 /// server role (default keepalive, 4 MiB message limit) reading through a <see cref="FrameTap"/>. It echoes every message
 /// with its type, runs the commands of <see cref="ConnectionInterop"/>, and answers the peer's close with its own
 /// <see cref="WebSocketConnection.CloseAsync"/>. What it saw is recorded for the test; a failure ends the handler and
-/// reaches the test through <see cref="LoopbackWebSocketServer.WaitForNextHandlerAsync"/>.
+/// reaches the test through <see cref="LoopbackWebSocketServer.WaitForNextHandlerAsync"/>. Optionally it agrees to
+/// permessage-deflate (<see cref="PerMessageDeflateServerFactory"/>) and taps the frames it sends as well.
 /// </summary>
 /// <remarks>Records one connection: give each server its own instance.</remarks>
 internal sealed class ConnectionEchoHandler
 {
     private static readonly TimeSpan Timeout = ConnectionInterop.Timeout;
 
+    private readonly PerMessageDeflateOptions? _deflate;
+    private readonly bool _tapSent;
     private readonly TaskCompletionSource<FrameTap> _tap = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FrameTap> _sentTap = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<ConnectionMessage> _received = new();
+
+    /// <summary>An echo server; with <paramref name="deflate"/> it agrees to permessage-deflate under that policy.</summary>
+    /// <param name="deflate">The server's permessage-deflate policy, or <see langword="null"/> for no extension at all.</param>
+    /// <param name="tapSent">Whether to tap the frames our server sends too (<see cref="SentTap"/>).</param>
+    public ConnectionEchoHandler(PerMessageDeflateOptions? deflate = null, bool tapSent = false)
+    {
+        _deflate = deflate;
+        _tapSent = tapSent;
+    }
 
     /// <summary>The tap on the peer's frames, once the handshake is done.</summary>
     public Task<FrameTap> Tap => _tap.Task;
+
+    /// <summary>With <c>tapSent</c>: the tap on the frames our server sends, once the handshake is done.</summary>
+    public Task<FrameTap> SentTap => _sentTap.Task;
+
+    /// <summary>The extensions the connection applied (<see cref="WebSocketConnection.Extensions"/>), once the handshake is done.</summary>
+    public IReadOnlyList<WebSocketExtension> Extensions { get; private set; } = Array.Empty<WebSocketExtension>();
 
     /// <summary>Every data message received, in order (commands included).</summary>
     public IReadOnlyList<ConnectionMessage> Received
@@ -142,17 +200,32 @@ internal sealed class ConnectionEchoHandler
     public async Task HandleAsync(LoopbackConnection transport, CancellationToken cancellationToken)
     {
         var serverOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
+        if (_deflate is not null)
+        {
+            serverOptions.Extensions.Add(new PerMessageDeflateServerFactory(_deflate));
+        }
+
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(transport.Input, transport.Output, serverOptions, cancellationToken)
             .AsTask().WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
         if (handshake.Outcome != HandshakeOutcome.Accepted)
         {
-            _tap.TrySetException(new InvalidOperationException($"The handshake was not accepted: {handshake.Outcome} {handshake.Error}."));
-            throw new InvalidOperationException($"The handshake was not accepted: {handshake.Outcome} {handshake.Error}.");
+            var notAccepted = new InvalidOperationException($"The handshake was not accepted: {handshake.Outcome} {handshake.Error}.");
+            _tap.TrySetException(notAccepted);
+            _sentTap.TrySetException(notAccepted);
+            throw notAccepted;
         }
 
         await using var tap = new FrameTap(transport.Input, WebSocketRole.Server);
-        using var connection = new WebSocketConnection(tap.Input, transport.Output, ConnectionInterop.ServerOptions(), handshake.Subprotocol);
+        // Disposed after the connection (declared later), so the bytes it wrote last reach the transport first.
+        await using FrameTap? sentTap = _tapSent ? FrameTap.OnOutput(transport.Output, WebSocketRole.Server) : null;
+        using var connection = new WebSocketConnection(tap.Input, sentTap?.Output ?? transport.Output, ConnectionInterop.ServerOptions(), handshake.Subprotocol, handshake.Extensions);
+        Extensions = connection.Extensions;
         _tap.TrySetResult(tap);
+        if (sentTap is not null)
+        {
+            _sentTap.TrySetResult(sentTap);
+        }
+
         var background = new List<Task>();
         try
         {

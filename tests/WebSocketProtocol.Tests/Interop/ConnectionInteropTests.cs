@@ -9,6 +9,7 @@ using WebSocketProtocol.Connection;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Transport;
 using Xunit;
+using static WebSocketProtocol.Tests.Interop.InteropPeers;
 using ClientWebSocket = System.Net.WebSockets.ClientWebSocket;
 using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
 using NetState = System.Net.WebSockets.WebSocketState;
@@ -748,12 +749,6 @@ public sealed class ConnectionInteropTests
     // Helpers
     // ------------------------------------------------------------------------------------------------------------------
 
-    private static Task Within(Task task) => task.WaitAsync(Timeout);
-
-    private static Task Within(ValueTask task) => task.AsTask().WaitAsync(Timeout);
-
-    private static Task<T> Within<T>(ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
-
     private static byte[] LargeMessage(bool text) =>
         text ? ConnectionInterop.Utf8(ConnectionInterop.LargeText(ConnectionInterop.OneMiB)) : InteropFrames.Pattern(ConnectionInterop.OneMiB);
 
@@ -774,143 +769,5 @@ public sealed class ConnectionInteropTests
         await Within(connection.PingAsync(ConnectionInterop.Utf8("between fragments")));
         await Within(connection.SendFragmentAsync(body.AsMemory(first, second - first), WebSocketMessageType.Text, endOfMessage: false));
         await Within(connection.SendFragmentAsync(body.AsMemory(second), WebSocketMessageType.Text, endOfMessage: true));
-    }
-
-    /// <summary>Receives one whole data message on our connection and copies it out of the connection's buffer.</summary>
-    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(WebSocketConnection connection)
-    {
-        WebSocketMessage message = await Within(connection.ReceiveMessageAsync());
-        Assert.NotEqual(WebSocketMessageType.Close, message.MessageType);
-        return (message.MessageType, message.Data.ToArray());
-    }
-
-    private static async Task<ClientWebSocket> ConnectClientWebSocketAsync(LoopbackWebSocketServer server)
-    {
-        var client = new ClientWebSocket();
-        // No keep-alive frames of its own: each test decides what the client sends.
-        client.Options.KeepAliveInterval = TimeSpan.Zero;
-        try
-        {
-            await Within(client.ConnectAsync(server.GetUri("/connection"), CancellationToken.None));
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
-
-        return client;
-    }
-
-    private static Task SendTextAsync(ClientWebSocket client, string text) =>
-        Within(client.SendAsync(ConnectionInterop.Utf8(text), NetMessageType.Text, endOfMessage: true, CancellationToken.None));
-
-    /// <summary>Receives one whole message on a <see cref="ClientWebSocket"/>, counting the receives it took.</summary>
-    private static async Task<(NetMessageType Type, byte[] Data, int Receives)> ReceiveWholeAsync(ClientWebSocket client)
-    {
-        var payload = new ArrayBufferWriter<byte>();
-        int receives = 0;
-        while (true)
-        {
-            ValueWebSocketReceiveResult result = await Within(client.ReceiveAsync(payload.GetMemory(16 * 1024), CancellationToken.None));
-            receives++;
-            payload.Advance(result.Count);
-            if (result.EndOfMessage)
-            {
-                return (result.MessageType, payload.WrittenSpan.ToArray(), receives);
-            }
-        }
-    }
-
-    /// <summary>Runs node/connection-client.js against a fresh server of ours; returns once both have finished.</summary>
-    private static async Task<(NodeProcess Node, ConnectionEchoHandler Handler)> RunNodeClientAsync(string scenario, params string[] arguments)
-    {
-        var handler = new ConnectionEchoHandler();
-        await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(handler.HandleAsync);
-        NodeProcess node = NodeProcess.Start("connection-client.js", new[] { server.GetUri("/node").ToString(), scenario }.Concat(arguments).ToArray());
-        try
-        {
-            int exitCode = await node.WaitForExitAsync(Timeout);
-            Assert.True(exitCode == 0, $"node connection-client.js {scenario} exited with {exitCode}. {node.Describe()}");
-            await server.WaitForNextHandlerAsync(Timeout);
-            return (node, handler);
-        }
-        catch
-        {
-            await node.DisposeAsync();
-            throw;
-        }
-    }
-
-    private static async Task<(NodeProcess Node, Uri Uri)> StartNodeServerAsync()
-    {
-        NodeProcess node = NodeProcess.Start("connection-server.js");
-        try
-        {
-            string port = await node.WaitForLineAsync("PORT ", Timeout);
-            return (node, new Uri("ws://127.0.0.1:" + int.Parse(port, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + "/connection"));
-        }
-        catch
-        {
-            await node.DisposeAsync();
-            throw;
-        }
-    }
-
-    private static void AssertNodeLine(NodeProcess node, string line) =>
-        Assert.True(node.Output.Contains(line), $"node printed no line '{line}'. {node.Describe()}");
-
-    /// <summary>Waits for node to print exactly <paramref name="line"/> (its output arrives asynchronously).</summary>
-    private static async Task WaitForNodeLineAsync(NodeProcess node, string line)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        while (!node.Output.Contains(line))
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"node printed no line '{line}' within {Timeout}. {node.Describe()}");
-            }
-        }
-    }
-
-    /// <summary>Our client: <see cref="WebSocketClient"/>'s transport, a <see cref="FrameTap"/> on its input, and a <see cref="WebSocketConnection"/> over both.</summary>
-    private sealed class OurClient : IAsyncDisposable
-    {
-        private readonly WebSocketClientConnection _transport;
-        private int _disposed;
-
-        private OurClient(WebSocketClientConnection transport)
-        {
-            _transport = transport;
-            Tap = new FrameTap(transport.Input, WebSocketRole.Client);
-            Connection = new WebSocketConnection(Tap.Input, transport.Output, ConnectionInterop.ClientOptions(), transport.Handshake.Subprotocol);
-        }
-
-        public FrameTap Tap { get; }
-
-        public WebSocketConnection Connection { get; }
-
-        public static async Task<OurClient> ConnectAsync(Uri uri)
-        {
-            using var timeout = new CancellationTokenSource(Timeout);
-            WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, null, timeout.Token).WaitAsync(Timeout);
-            return new OurClient(transport);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-
-            Connection.Dispose();
-            await Tap.DisposeAsync();
-            _transport.Dispose();
-        }
     }
 }

@@ -18,18 +18,69 @@ namespace WebSocketProtocol.Tests.Interop;
 /// <param name="IsMasked">Whether it was masked.</param>
 /// <param name="PayloadLength">Its declared payload length.</param>
 /// <param name="ControlPayload">For a control frame, its unmasked payload; empty for a data frame.</param>
-internal sealed record TappedFrame(Opcode Opcode, bool IsFinal, bool IsMasked, long PayloadLength, byte[] ControlPayload)
+/// <param name="ReservedBits">Its RSV1-3 bits (RSV1 on the first frame of a message marks it compressed, RFC 7692 section 6).</param>
+internal sealed record TappedFrame(Opcode Opcode, bool IsFinal, bool IsMasked, long PayloadLength, byte[] ControlPayload, ReservedBits ReservedBits = ReservedBits.None)
 {
     public string ControlText => Encoding.UTF8.GetString(ControlPayload);
 
+    /// <summary>Whether RSV1 is set: on a message's first frame under permessage-deflate, the message is compressed.</summary>
+    public bool Rsv1 => (ReservedBits & ReservedBits.Rsv1) != 0;
+
     public override string ToString() =>
-        $"{Opcode}{(IsFinal ? string.Empty : " (not final)")} {PayloadLength} B{(ControlPayload.Length > 0 ? " '" + ControlText + "'" : string.Empty)}";
+        $"{Opcode}{(IsFinal ? string.Empty : " (not final)")}{(ReservedBits != ReservedBits.None ? " " + ReservedBits : string.Empty)} {PayloadLength} B{(ControlPayload.Length > 0 ? " '" + ControlText + "'" : string.Empty)}";
+}
+
+/// <summary>One data message as a <see cref="FrameTap"/> saw it on the wire: its frames grouped, control frames left out.</summary>
+/// <param name="Opcode">Text or binary.</param>
+/// <param name="Compressed">Whether its first frame had RSV1 set (permessage-deflate, RFC 7692 section 6).</param>
+/// <param name="WireLength">The sum of its frames' payload lengths: the compressed size when it was compressed.</param>
+/// <param name="FrameCount">How many frames carried it.</param>
+/// <param name="Rsv1OnContinuation">Whether any continuation frame had RSV1 set, which RFC 7692 section 6.1 forbids.</param>
+internal sealed record TappedMessage(Opcode Opcode, bool Compressed, long WireLength, int FrameCount, bool Rsv1OnContinuation)
+{
+    /// <summary>Groups the data frames of <paramref name="frames"/> into messages; a message still open at the end is left out.</summary>
+    public static IReadOnlyList<TappedMessage> From(IEnumerable<TappedFrame> frames)
+    {
+        var messages = new List<TappedMessage>();
+        TappedFrame? first = null;
+        long length = 0;
+        int count = 0;
+        bool rsv1OnContinuation = false;
+        foreach (TappedFrame frame in frames.Where(f => !f.Opcode.IsControl()))
+        {
+            if (frame.Opcode != Opcode.Continuation)
+            {
+                first = frame;
+                length = 0;
+                count = 0;
+                rsv1OnContinuation = false;
+            }
+            else
+            {
+                rsv1OnContinuation |= frame.Rsv1;
+            }
+
+            length += frame.PayloadLength;
+            count++;
+            if (frame.IsFinal && first is not null)
+            {
+                messages.Add(new TappedMessage(first.Opcode, first.Rsv1, length, count, rsv1OnContinuation));
+                first = null;
+            }
+        }
+
+        return messages;
+    }
+
+    public override string ToString() =>
+        $"{Opcode}{(Compressed ? " compressed" : string.Empty)} {WireLength} B in {FrameCount} frame(s){(Rsv1OnContinuation ? " RSV1 on a continuation" : string.Empty)}";
 }
 
 /// <summary>
 /// Sits between a transport's incoming pipe and a <see cref="Connection.WebSocketConnection"/>: every byte is passed on
 /// unchanged to <see cref="Input"/>, and a copy is parsed with a <see cref="FrameReader"/> on the side, so a test can see
-/// which frames the peer put on the wire (pongs the connection absorbs, the fragments of a message it reassembles).
+/// which frames the peer put on the wire (pongs the connection absorbs, the fragments of a message it reassembles, the
+/// RSV1 bit of compressed messages). <see cref="OnOutput"/> taps the other direction: the frames the connection sends.
 /// </summary>
 /// <remarks>
 /// Neither copy applies back-pressure, so the tap never stalls the connection. When the transport's input ends (or fails)
@@ -46,6 +97,7 @@ internal sealed class FrameTap : IAsyncDisposable
     private readonly List<TappedFrame> _frames = new();
     private readonly Task _pump;
     private readonly Task _spy;
+    private Task? _forward;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _spyError;
     private bool _spyEnded;
@@ -59,8 +111,32 @@ internal sealed class FrameTap : IAsyncDisposable
         _spy = Task.Run(() => SpyAsync(readerRole));
     }
 
-    /// <summary>The peer's bytes, for the connection to read.</summary>
+    /// <summary>The peer's bytes, for the connection to read. Not for use on a tap made by <see cref="OnOutput"/>.</summary>
     public PipeReader Input => _toConnection.Reader;
+
+    /// <summary>For a tap made by <see cref="OnOutput"/>: where the connection writes its frames.</summary>
+    public PipeWriter Output { get; private set; } = null!;
+
+    /// <summary>
+    /// Taps the frames a connection in the role <paramref name="senderRole"/> sends: give the connection <see cref="Output"/>
+    /// as its output, and every byte is passed on unchanged to <paramref name="destination"/>, the transport's output. When
+    /// the connection completes <see cref="Output"/>, <paramref name="destination"/> is completed too, once all is passed on.
+    /// </summary>
+    /// <remarks>Dispose it after the connection (which completes <see cref="Output"/>) and before the transport.</remarks>
+    public static FrameTap OnOutput(PipeWriter destination, WebSocketRole senderRole)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var fromConnection = new Pipe(Unbounded);
+        var tap = new FrameTap(fromConnection.Reader, senderRole == WebSocketRole.Client ? WebSocketRole.Server : WebSocketRole.Client)
+        {
+            Output = fromConnection.Writer,
+        };
+        tap._forward = Task.Run(() => tap.ForwardAsync(destination));
+        return tap;
+    }
+
+    /// <summary>The data messages seen so far (see <see cref="TappedMessage.From"/>).</summary>
+    public IReadOnlyList<TappedMessage> Messages => TappedMessage.From(Frames);
 
     /// <summary>Every frame seen so far, in order.</summary>
     public IReadOnlyList<TappedFrame> Frames
@@ -139,8 +215,21 @@ internal sealed class FrameTap : IAsyncDisposable
             return;
         }
 
+        if (_forward is not null)
+        {
+            // The connection has completed Output (or is gone): let the last bytes, its close frame among them, reach the
+            // transport before the pump is stopped.
+            try
+            {
+                await _forward.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_pump, _spy).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await Task.WhenAll(_forward is null ? new[] { _pump, _spy } : new[] { _pump, _spy, _forward }).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _stop.Dispose();
     }
 
@@ -200,9 +289,51 @@ internal sealed class FrameTap : IAsyncDisposable
         }
     }
 
+    /// <summary>For <see cref="OnOutput"/>: passes what the connection wrote on to the transport, then completes it.</summary>
+    private async Task ForwardAsync(PipeWriter destination)
+    {
+        PipeReader source = _toConnection.Reader;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult read = await source.ReadAsync().ConfigureAwait(false);
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    destination.Write(segment.Span);
+                }
+
+                source.AdvanceTo(read.Buffer.End);
+                FlushResult flushed = await destination.FlushAsync().ConfigureAwait(false);
+                if (read.IsCompleted || read.IsCanceled || flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The transport failed or was closed under us: the connection is over either way.
+            failure = exception;
+        }
+        finally
+        {
+            await source.CompleteAsync(failure).ConfigureAwait(false);
+            try
+            {
+                await destination.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+        }
+    }
+
     private async Task SpyAsync(WebSocketRole readerRole)
     {
-        var reader = new FrameReader(_toSpy.Reader, new FrameReaderOptions(readerRole) { MaxFramePayloadLength = long.MaxValue });
+        // Any reserved bit is recorded rather than refused: the tap reports what is on the wire, the connection judges it.
+        var reader = new FrameReader(_toSpy.Reader, new FrameReaderOptions(readerRole) { MaxFramePayloadLength = long.MaxValue, AllowedReservedBits = ReservedBits.All });
         try
         {
             while (await reader.ReadHeaderAsync().ConfigureAwait(false))
@@ -218,7 +349,7 @@ internal sealed class FrameTap : IAsyncDisposable
                     }
                 }
 
-                Add(new TappedFrame(header.Opcode, header.IsFinal, header.IsMasked, header.PayloadLength, control));
+                Add(new TappedFrame(header.Opcode, header.IsFinal, header.IsMasked, header.PayloadLength, control, header.ReservedBits));
             }
         }
         catch (Exception exception)

@@ -29,14 +29,22 @@ internal sealed record KestrelPeerSession(
     bool ClosedFirst,
     WebSocketCloseStatus? CloseStatus,
     string? CloseDescription,
-    WebSocketState FinalState);
+    WebSocketState FinalState)
+{
+    /// <summary>The Sec-WebSocket-Extensions header of our request, or <see langword="null"/>.</summary>
+    public string? OfferedExtensions { get; init; }
+
+    /// <summary>The Sec-WebSocket-Extensions header Kestrel answered with, or <see langword="null"/>.</summary>
+    public string? AnsweredExtensions { get; init; }
+}
 
 /// <summary>
 /// ASP.NET Core on Kestrel at <c>http://127.0.0.1:0</c> with <c>UseWebSockets</c> and one endpoint, <c>/ws</c>, the peer of
 /// our client in the connection-level interop tests. It receives through a <see cref="ReceiveBufferSize"/> buffer, echoes
 /// each whole data message with its type in frames of at most that size, runs the <c>!fragment</c> and <c>!close</c>
 /// commands of <see cref="ConnectionInterop"/>, and answers our close with the same code and reason. Optionally it pings
-/// us itself (Kestrel's keep-alive with a timeout: no pong in time aborts the connection).
+/// us itself (Kestrel's keep-alive with a timeout: no pong in time aborts the connection), and the test may set more of
+/// the <see cref="WebSocketAcceptContext"/> (permessage-deflate: <see cref="WebSocketAcceptContext.DangerousEnableCompression"/>).
 /// </summary>
 internal sealed class KestrelConnectionPeer : IAsyncDisposable
 {
@@ -46,13 +54,15 @@ internal sealed class KestrelConnectionPeer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TimeSpan? _keepAliveInterval;
     private readonly TimeSpan? _keepAliveTimeout;
+    private readonly Action<WebSocketAcceptContext>? _configureAccept;
     private readonly TaskCompletionSource<KestrelPeerSession> _session = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private KestrelConnectionPeer(WebApplication app, TimeSpan? keepAliveInterval, TimeSpan? keepAliveTimeout)
+    private KestrelConnectionPeer(WebApplication app, TimeSpan? keepAliveInterval, TimeSpan? keepAliveTimeout, Action<WebSocketAcceptContext>? configureAccept)
     {
         _app = app;
         _keepAliveInterval = keepAliveInterval;
         _keepAliveTimeout = keepAliveTimeout;
+        _configureAccept = configureAccept;
     }
 
     public int Port { get; private set; }
@@ -62,11 +72,14 @@ internal sealed class KestrelConnectionPeer : IAsyncDisposable
 
     public Uri Uri => new(string.Create(CultureInfo.InvariantCulture, $"ws://127.0.0.1:{Port}/ws"));
 
-    /// <summary>Starts Kestrel; with <paramref name="keepAliveInterval"/> and <paramref name="keepAliveTimeout"/> it pings us that often and aborts when a pong is late.</summary>
-    public static async Task<KestrelConnectionPeer> StartAsync(TimeSpan? keepAliveInterval = null, TimeSpan? keepAliveTimeout = null)
+    /// <summary>
+    /// Starts Kestrel; with <paramref name="keepAliveInterval"/> and <paramref name="keepAliveTimeout"/> it pings us that
+    /// often and aborts when a pong is late; <paramref name="configureAccept"/> sets anything else on the accept context.
+    /// </summary>
+    public static async Task<KestrelConnectionPeer> StartAsync(TimeSpan? keepAliveInterval = null, TimeSpan? keepAliveTimeout = null, Action<WebSocketAcceptContext>? configureAccept = null)
     {
         WebApplication app = LoopbackKestrel.CreateApp();
-        var peer = new KestrelConnectionPeer(app, keepAliveInterval, keepAliveTimeout);
+        var peer = new KestrelConnectionPeer(app, keepAliveInterval, keepAliveTimeout, configureAccept);
         app.UseWebSockets();
         app.Map("/ws", (RequestDelegate)peer.HandleAsync);
         peer.Port = await LoopbackKestrel.StartAsync(app, ConnectionInterop.Timeout).ConfigureAwait(false);
@@ -96,9 +109,12 @@ internal sealed class KestrelConnectionPeer : IAsyncDisposable
                 accept.KeepAliveTimeout = timeout;
             }
 
+            _configureAccept?.Invoke(accept);
+            string? offered = context.Request.Headers.SecWebSocketExtensions;
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+            string? answered = context.Response.Headers.SecWebSocketExtensions;
             KestrelPeerSession session = await RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
-            _session.TrySetResult(session);
+            _session.TrySetResult(session with { OfferedExtensions = offered, AnsweredExtensions = answered });
         }
         catch (Exception exception)
         {

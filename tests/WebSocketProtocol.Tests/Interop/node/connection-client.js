@@ -1,8 +1,9 @@
 'use strict';
-// A ws client for the connection-level interop tests (ConnectionInteropTests.cs), the peer of our server, which echoes
-// every message and runs the '!' text commands described in connection-server.js. Usage:
-//   node connection-client.js <url> <scenario> [arguments...]
-// Scenarios:
+// A ws client for the connection-level interop tests (ConnectionInteropTests.cs, DeflateInteropTests.cs), the peer of our
+// server, which echoes every message and runs the '!' text commands described in connection-server.js. Usage:
+//   node connection-client.js [--permessage-deflate=<json>] <url> <scenario> [arguments...]
+// permessage-deflate is off unless --permessage-deflate gives ws's perMessageDeflate options as JSON, for instance
+// {"threshold":0,"serverNoContextTakeover":true,"clientMaxWindowBits":10}. Scenarios:
 //   text <text>                       send the text, read the echo
 //   binary <length>                   send <length> pattern bytes as binary, read the echo
 //   large-text <length>               send a text of exactly <length> UTF-8 bytes, read the echo
@@ -12,7 +13,11 @@
 //                                     <theirs> (ws answers) and read its `pong:<theirs>`; then round trip `after ping`
 //   close-by-server <code> <reason>   ask the server to close with that code and reason
 //   close-by-client <code> <reason>   close with that code and reason
+//   sequence <kind:length>...         send each message in turn and read its echo; kind is text (the large text),
+//                                     binary (the pattern), json (JSON-like text), random (random bytes, binary) or far
+//                                     (a block of length/2 random bytes twice, binary: a repeat only a large window finds)
 // Each scenario but the close ones ends with a close 1000 "done". Lines printed:
+//   EXTENSIONS <header or ->                      the server's Sec-WebSocket-Extensions, once the handshake is done
 //   MESSAGE <text|binary> <length> <sha256 hex>   for each message received
 //   TEXT <text>                                   for each text message received of at most 200 bytes
 //   EQUAL <true|false>                            whether an echo equals what was sent (type and bytes)
@@ -23,9 +28,12 @@
 const crypto = require('crypto');
 const WebSocket = require('ws');
 
-const [url, scenario, ...args] = process.argv.slice(2);
+const { parseFlags, jsonText } = require('./interop-options');
+
+const { perMessageDeflate, positional } = parseFlags(process.argv.slice(2));
+const [url, scenario, ...args] = positional;
 if (!url || !scenario) {
-  process.stderr.write('usage: node connection-client.js ws://host:port/path scenario [arguments...]\n');
+  process.stderr.write('usage: node connection-client.js [--permessage-deflate=<json>] ws://host:port/path scenario [arguments...]\n');
   process.exit(64);
 }
 
@@ -61,10 +69,35 @@ function largeText(byteCount) {
   return LARGE_TEXT_UNIT.repeat(units) + 'x'.repeat(byteCount - units * unitBytes);
 }
 
-const socket = new WebSocket(url, { perMessageDeflate: false });
+// The payload of one `sequence` message, `<kind>:<length>`.
+function sequenceMessage(spec) {
+  const [kind, length] = spec.split(':');
+  const n = Number(length);
+  switch (kind) {
+    case 'text':
+      return [largeText(n), false];
+    case 'binary':
+      return [pattern(n), true];
+    case 'json':
+      return [jsonText(n), false];
+    case 'random':
+      return [crypto.randomBytes(n), true];
+    case 'far': {
+      const block = crypto.randomBytes(n / 2);
+      return [Buffer.concat([block, block]), true];
+    }
+    default:
+      throw new Error(`unknown message kind ${kind}`);
+  }
+}
+
+const socket = new WebSocket(url, { perMessageDeflate });
+socket.on('upgrade', (response) => print(`EXTENSIONS ${response.headers['sec-websocket-extensions'] || '-'}`));
 
 const received = [];
 let wake = null;
+// Set once the connection is closed, so a wait for a message or a pong that can no longer come fails at once.
+let closedWith = null;
 socket.on('message', (data, isBinary) => {
   print(`MESSAGE ${isBinary ? 'binary' : 'text'} ${data.length} ${sha256(data)}`);
   if (!isBinary && data.length <= 200) {
@@ -81,6 +114,10 @@ socket.on('message', (data, isBinary) => {
 
 async function nextMessage() {
   while (received.length === 0) {
+    if (closedWith) {
+      throw new Error(`the connection closed (${closedWith}) where a message was awaited`);
+    }
+
     await new Promise((resolve) => { wake = resolve; });
   }
 
@@ -102,17 +139,43 @@ socket.on('pong', (data) => {
 
 async function pongWith(payload) {
   while (!pongs.includes(payload)) {
+    if (closedWith) {
+      throw new Error(`the connection closed (${closedWith}) where a pong was awaited`);
+    }
+
     await new Promise((resolve) => { wakePong = resolve; });
   }
 }
 
 const closed = new Promise((resolve) => {
-  socket.on('close', (code, reason) => resolve([code, reason.toString('utf8')]));
+  socket.on('close', (code, reason) => {
+    closedWith = `${code} ${reason.toString('utf8')}`;
+    for (const resume of [wake, wakePong]) {
+      if (resume) {
+        resume();
+      }
+    }
+
+    wake = null;
+    wakePong = null;
+    resolve([code, reason.toString('utf8')]);
+  });
 });
 
+let isOpen = false;
 const opened = new Promise((resolve, reject) => {
-  socket.on('open', resolve);
-  socket.on('error', reject);
+  socket.on('open', () => {
+    isOpen = true;
+    resolve();
+  });
+  socket.on('error', (error) => {
+    if (isOpen) {
+      // An error once open (bad compressed data, say) is reported here; the close that follows ends the waits.
+      process.stderr.write(`ERROR ${error.message}\n`);
+    }
+
+    reject(error);
+  });
 });
 
 async function echo(data, isBinary) {
@@ -164,6 +227,14 @@ async function run() {
       break;
     case 'close-by-client':
       socket.close(Number(args[0]), args[1]);
+      break;
+    case 'sequence':
+      for (const spec of args) {
+        const [data, isBinary] = sequenceMessage(spec);
+        await echo(data, isBinary);
+      }
+
+      socket.close(1000, 'done');
       break;
     default:
       throw new Error(`unknown scenario ${scenario}`);

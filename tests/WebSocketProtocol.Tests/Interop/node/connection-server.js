@@ -1,11 +1,15 @@
 'use strict';
-// A ws server for the connection-level interop tests (ConnectionInteropTests.cs), the peer of our client. It listens on
+// A ws server for the connection-level interop tests (ConnectionInteropTests.cs, DeflateInteropTests.cs), the peer of our
+// client. Usage: node connection-server.js [--permessage-deflate=<json>], where the JSON is ws's perMessageDeflate server
+// options (for instance {"threshold":0,"serverMaxWindowBits":10}); without it permessage-deflate is off. It listens on
 // 127.0.0.1 on a port the OS picks and prints `PORT <n>` once listening. Every data message is echoed with its type, except
 // text commands starting with '!':
 //   !fragment:<a>:<b>:<text>   send text's UTF-8 bytes as one text message in three frames, split at byte offsets a and b
 //   !ping:<payload>            ping with that payload; when the pong arrives, send the text `pong:<payload>`
 //   !close:<code>:<reason>     close with that code and reason
 // What it sees is printed as lines the tests read:
+//   OFFER <header or ->                           the client's Sec-WebSocket-Extensions, for each handshake
+//   EXTENSIONS <header or ->                      the Sec-WebSocket-Extensions it answered with
 //   MESSAGE <text|binary> <length> <sha256 hex>   for each message received
 //   PING <payload>                                for each ping received (ws answers it with a pong by itself)
 //   PONG <payload>                                for each pong received
@@ -14,8 +18,10 @@
 
 const crypto = require('crypto');
 const { WebSocketServer } = require('ws');
+const { parseFlags } = require('./interop-options');
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+const { perMessageDeflate } = parseFlags(process.argv.slice(2));
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
 
 function print(line) {
   process.stdout.write(`${line}\n`);
@@ -46,6 +52,12 @@ function runCommand(socket, text) {
     process.stderr.write(`ERROR unknown command ${text}\n`);
   }
 }
+
+server.on('headers', (headers, request) => {
+  const answer = headers.find((line) => line.toLowerCase().startsWith('sec-websocket-extensions:'));
+  print(`OFFER ${request.headers['sec-websocket-extensions'] || '-'}`);
+  print(`EXTENSIONS ${answer ? answer.slice(answer.indexOf(':') + 1).trim() : '-'}`);
+});
 
 server.on('listening', () => {
   print(`PORT ${server.address().port}`);
