@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
 using ChatServer;
+using ChatServer.Chat;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +23,11 @@ if (arguments is null)
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(arguments);
+builder.Services.AddSingleton(new RoomRegistry(historyLimit: 100));
+builder.Services.AddSingleton<ChatEndpoint>();
+
+// Ctrl+C closes every connection with 1001; give the closing handshakes a moment before the process exits.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseConnectionHandler<WebSocketConnectionHandler>();

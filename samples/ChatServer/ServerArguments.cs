@@ -1,22 +1,33 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace ChatServer;
 
-/// <summary>The command line: <c>--port N --host NAME --max-message-size BYTES</c>, and <c>--help</c>.</summary>
-internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize)
+/// <summary>The command line (see <see cref="Usage"/>).</summary>
+internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, IReadOnlyList<string> AllowedOrigins)
 {
     public const string Usage =
-        "Usage: ChatServer [--port N] [--host NAME] [--max-message-size BYTES]\n" +
+        "Usage: ChatServer [options]\n" +
         "  --port N                  TCP port to listen on (default 8080; 0 picks a free one)\n" +
         "  --host NAME               localhost, a loopback or any IP address to bind (default localhost)\n" +
-        "  --max-message-size BYTES  largest message /echo accepts (default 16777216, enough for the conformance catalogue)\n";
+        "  --max-message-size BYTES  largest message /echo accepts (default 16777216, enough for the conformance catalogue)\n" +
+        "  --max-chat-message CHARS  longest chat message (default 2000)\n" +
+        "  --rate N                  chat messages a second per connection, bursts of twice that (default 5)\n" +
+        "  --max-queue N             frames waiting for one slow reader before it is cut off with 1013 (default 256)\n" +
+        "  --allowed-origin ORIGIN   a browser origin allowed besides the page's own (repeatable), e.g. http://example.com\n" +
+        "  --help                    this text\n" +
+        "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo.\n";
 
     public static ServerArguments? Parse(string[] args, out string? error)
     {
         int port = 8080;
         string host = "localhost";
         long maxMessageSize = 16 * 1024 * 1024;
+        int maxChatMessage = 2000;
+        double rate = 5;
+        int maxQueue = 256;
+        var origins = new List<string>();
         error = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -44,12 +55,24 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--max-message-size" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long m) && m >= 125:
                     maxMessageSize = m;
                     break;
+                case "--max-chat-message" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int c) && c is > 0 and <= 1_000_000:
+                    maxChatMessage = c;
+                    break;
+                case "--rate" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double r) && r > 0:
+                    rate = r;
+                    break;
+                case "--max-queue" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int q) && q > 0:
+                    maxQueue = q;
+                    break;
+                case "--allowed-origin" when Uri.TryCreate(value, UriKind.Absolute, out _):
+                    origins.Add(value.TrimEnd('/'));
+                    break;
                 default:
                     error = $"Unknown option or bad value: {name} {value}";
                     return null;
             }
         }
 
-        return new ServerArguments(port, host, maxMessageSize);
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, origins);
     }
 }

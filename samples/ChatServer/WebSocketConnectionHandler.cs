@@ -1,7 +1,7 @@
 using System;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using ChatServer.Chat;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using WebSocketProtocol.Connection;
@@ -12,38 +12,53 @@ namespace ChatServer;
 
 /// <summary>
 /// Takes raw connections from Kestrel's socket transport and does everything WebSocket with the library: the handshake,
-/// then a <see cref="WebSocketConnection"/> per client. Plain HTTP requests get a small page or 404.
+/// then a <see cref="WebSocketConnection"/> per client, for <c>/chat</c> or <c>/echo</c>. Plain HTTP requests get the
+/// chat page (<see cref="StaticFiles"/>).
 /// </summary>
 internal sealed class WebSocketConnectionHandler : ConnectionHandler
 {
     private static readonly PerMessageDeflateServerFactory DeflateFactory = new();
 
     private readonly ServerArguments _arguments;
+    private readonly ChatEndpoint _chat;
     private readonly CancellationToken _stopping;
 
-    public WebSocketConnectionHandler(ServerArguments arguments, IHostApplicationLifetime lifetime)
+    public WebSocketConnectionHandler(ServerArguments arguments, ChatEndpoint chat, IHostApplicationLifetime lifetime)
     {
         _arguments = arguments;
+        _chat = chat;
         _stopping = lifetime.ApplicationStopping;
     }
 
     public override async Task OnConnectedAsync(ConnectionContext context)
     {
-        var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
+        // Browsers may connect from the page's own origin or an allowed one (RFC 6455 section 10.2); other clients send none.
+        var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.SameOrigin };
+        foreach (string origin in _arguments.AllowedOrigins)
+        {
+            handshakeOptions.AllowedOrigins.Add(origin);
+        }
 
         // Browsers offer permessage-deflate; agreeing costs memory only while messages are compressed.
         handshakeOptions.Extensions.Add(DeflateFactory);
         string? path = null;
+        string room = "lobby";
         handshakeOptions.RequestFilter = request =>
         {
-            path = request.Path.SequenceEqual("/echo"u8) ? "/echo" : null;
-            return path is not null;
+            path = request.GetPathString();
+            if (path == "/chat")
+            {
+                room = RoomFromQuery(request.Query) ?? string.Empty;
+                return ChatEndpoint.IsValidRoomName(room);
+            }
+
+            return path == "/echo";
         };
 
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, _stopping);
         if (handshake.Outcome == HandshakeOutcome.NotWebSocket)
         {
-            await AnswerPlainRequestAsync(context, handshake.Request!);
+            await StaticFiles.AnswerAsync(context.Transport.Output, handshake.Request!);
             return;
         }
 
@@ -53,19 +68,41 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         }
 
         var options = WebSocketConnectionOptions.ForServer();
+        if (path == "/chat")
+        {
+            // A chat message is text of bounded length: its JSON in UTF-8 fits comfortably in four bytes a character.
+            options.MaxMessageSize = Math.Max(4096, (_arguments.MaxChatMessage * 4L) + 1024);
+            options.CloseTimeout = TimeSpan.FromSeconds(5);
+            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol, handshake.Extensions);
+            await _chat.RunAsync(chatConnection, room, _stopping);
+            return;
+        }
+
         options.MaxMessageSize = _arguments.MaxMessageSize;
         using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol, handshake.Extensions);
         await EchoEndpoint.RunAsync(connection, _stopping);
     }
 
-    private static async Task AnswerPlainRequestAsync(ConnectionContext context, HttpRequestInfo request)
+    /// <summary>The <c>room</c> query parameter (percent-decoded), "lobby" when absent, <see langword="null"/> when malformed.</summary>
+    private static string? RoomFromQuery(ReadOnlySpan<byte> query)
     {
-        bool found = request.Method == "GET" && request.Path == "/";
-        string body = found
-            ? "WebSocketProtocol sample server: the echo endpoint is ws://HOST:PORT/echo\n"
-            : "Not found\n";
-        string head = $"HTTP/1.1 {(found ? "200 OK" : "404 Not Found")}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n";
-        await context.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes(head + body));
-        await context.Transport.Output.CompleteAsync();
+        string text = System.Text.Encoding.ASCII.GetString(query).TrimStart('?');
+        foreach (string pair in text.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && pair.AsSpan(0, equals).SequenceEqual("room"))
+            {
+                try
+                {
+                    return Uri.UnescapeDataString(pair.Substring(equals + 1));
+                }
+                catch (UriFormatException)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return "lobby";
     }
 }

@@ -1,0 +1,130 @@
+using System;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol;
+using WebSocketProtocol.Connection;
+
+namespace ChatServer.Chat;
+
+/// <summary>
+/// <c>/chat?room=NAME</c>: one connection's life in a room. The first message must be a <c>join</c> with a free, valid
+/// nickname (a taken or invalid one gets an error and may try again); then each <c>message</c> is checked against the
+/// length limit and the rate limit and posted to the room. The member leaves when the connection ends, however it ends.
+/// </summary>
+internal sealed class ChatEndpoint
+{
+    private const int MaxNameLength = 32;
+
+    private readonly RoomRegistry _rooms;
+    private readonly ServerArguments _arguments;
+
+    public ChatEndpoint(RoomRegistry rooms, ServerArguments arguments)
+    {
+        _rooms = rooms;
+        _arguments = arguments;
+    }
+
+    /// <summary>Valid room names: 1-32 of letters, digits, '-' and '_'.</summary>
+    public static bool IsValidRoomName(string name) => name.Length is > 0 and <= 32 && IsNameText(name, allowSpace: false);
+
+    /// <summary>Valid nicknames: 1-32 letters, digits, spaces (not at either end), '-', '_' and '.'.</summary>
+    public static bool IsValidNickname(string name) =>
+        name.Length is > 0 and <= MaxNameLength && name.Trim().Length == name.Length && IsNameText(name, allowSpace: true);
+
+    public async Task RunAsync(WebSocketConnection connection, string roomName, CancellationToken stopping)
+    {
+        ChatRoom room = _rooms.Get(roomName);
+        var member = new ChatMember(connection, _arguments.MaxQueue);
+        Task writer = member.RunWriterAsync();
+        var limiter = new RateLimiter(_arguments.MessagesPerSecond, Math.Max(1, _arguments.MessagesPerSecond * 2));
+        try
+        {
+            while (true)
+            {
+                WebSocketMessage message = await connection.ReceiveMessageAsync(stopping).ConfigureAwait(false);
+                if (message.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                if (message.MessageType != WebSocketMessageType.Text)
+                {
+                    await connection.CloseAsync(CloseStatus.UnsupportedData, "The chat speaks JSON text", CancellationToken.None).ConfigureAwait(false);
+                    return;
+                }
+
+                Handle(room, member, limiter, ChatProtocol.Parse(message.Data.Span));
+            }
+        }
+        catch (WebSocketProtocolException)
+        {
+            // The connection already sent the right close code (or was cut off) and dropped the transport.
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C: every connection is closed with 1001.
+            member.Complete();
+            await connection.CloseAsync(CloseStatus.GoingAway, "server shutting down", CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            room.Leave(member);
+            member.Complete();
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private void Handle(ChatRoom room, ChatMember member, RateLimiter limiter, ChatProtocol.Request? request)
+    {
+        switch (request)
+        {
+            case { Type: "join" } when member.Name is not null:
+                member.Send(ChatProtocol.Error("already-joined", $"You are already in the room as {member.Name}."));
+                break;
+            case { Type: "join", Name: { } name } when IsValidNickname(name):
+                if (!room.TryJoin(member, name))
+                {
+                    member.Send(ChatProtocol.Error("name-taken", $"Someone in {room.Name} is already called {name}; pick another name."));
+                }
+
+                break;
+            case { Type: "join" }:
+                member.Send(ChatProtocol.Error("invalid-name", $"A name is 1 to {MaxNameLength} letters, digits, spaces, '-', '_' or '.'."));
+                break;
+            case { Type: "message" } when member.Name is null:
+                member.Send(ChatProtocol.Error("not-joined", "Join with a name first."));
+                break;
+            case { Type: "message", Text: { } text } when text.Length == 0 || text.Length > _arguments.MaxChatMessage:
+                member.Send(ChatProtocol.Error("message-length", $"A message is 1 to {_arguments.MaxChatMessage.ToString(CultureInfo.InvariantCulture)} characters."));
+                break;
+            case { Type: "message", Text: { } text }:
+                if (!limiter.TryTake())
+                {
+                    member.Send(ChatProtocol.Error("rate-limited", $"Slow down: at most {_arguments.MessagesPerSecond.ToString(CultureInfo.InvariantCulture)} messages a second. That one was not sent."));
+                    break;
+                }
+
+                room.Post(member, text);
+                break;
+            default:
+                member.Send(ChatProtocol.Error("bad-request", "Send {\"type\":\"join\",\"name\":...} or {\"type\":\"message\",\"text\":...}."));
+                break;
+        }
+    }
+
+    private static bool IsNameText(string name, bool allowSpace)
+    {
+        foreach (Rune rune in name.EnumerateRunes())
+        {
+            bool ok = Rune.IsLetterOrDigit(rune) || rune.Value is '-' or '_' || (allowSpace && rune.Value is ' ' or '.');
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

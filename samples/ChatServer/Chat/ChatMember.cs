@@ -1,0 +1,75 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using WebSocketProtocol;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.Framing;
+
+namespace ChatServer.Chat;
+
+/// <summary>
+/// One connection in a room, and its outbound queue: everything for it (broadcasts and its own replies) goes through a
+/// bounded queue that one writer drains, so a slow reader holds up only itself. A member whose queue overflows is cut off
+/// with 1013 while the room goes on.
+/// </summary>
+internal sealed class ChatMember
+{
+    private static readonly TimeSpan CutOffTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly Channel<PreparedFrame> _outbound;
+    private int _cutOff;
+
+    public ChatMember(WebSocketConnection connection, int queueLimit)
+    {
+        Connection = connection;
+        _outbound = Channel.CreateBounded<PreparedFrame>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    public WebSocketConnection Connection { get; }
+
+    /// <summary>The nickname, once joined.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Whether the member was cut off for falling behind.</summary>
+    public bool IsCutOff => Volatile.Read(ref _cutOff) != 0;
+
+    /// <summary>Queues <paramref name="frame"/>; when the queue is full the member is cut off instead.</summary>
+    public void Send(PreparedFrame frame)
+    {
+        if (!_outbound.Writer.TryWrite(frame) && Interlocked.Exchange(ref _cutOff, 1) == 0)
+        {
+            _outbound.Writer.TryComplete();
+            _ = CutOffAsync();
+        }
+    }
+
+    /// <summary>Queues a message for this member alone.</summary>
+    public void Send(byte[] json) => Send(new PreparedFrame(Opcode.Text, json));
+
+    /// <summary>Writes queued frames until the queue is completed or the connection fails.</summary>
+    public async Task RunWriterAsync()
+    {
+        try
+        {
+            await foreach (PreparedFrame frame in _outbound.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                await Connection.SendPreparedAsync(frame).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketProtocolException or InvalidOperationException or OperationCanceledException)
+        {
+            // The connection closed or failed under the writer; the receive loop sees it too and leaves the room.
+        }
+    }
+
+    /// <summary>No more frames: the writer ends once the queue is empty.</summary>
+    public void Complete() => _outbound.Writer.TryComplete();
+
+    private async Task CutOffAsync()
+    {
+        // Its transport is full, so the close frame may not get out: give it a moment, then drop the connection.
+        using var timeout = new CancellationTokenSource(CutOffTimeout);
+        await Connection.CloseAsync((CloseStatus)1013, "Too slow: messages were piling up", timeout.Token).ConfigureAwait(false);
+    }
+}

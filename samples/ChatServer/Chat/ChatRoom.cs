@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using WebSocketProtocol.Framing;
+
+namespace ChatServer.Chat;
+
+/// <summary>
+/// A room: its members by nickname (unique, compared case-insensitively) and its last messages. Every change and every
+/// broadcast happens under one lock, so each member sees the room's events in one order.
+/// </summary>
+internal sealed class ChatRoom
+{
+    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<ChatEntry> _history = new();
+    private readonly int _historyLimit;
+
+    public ChatRoom(string name, int historyLimit)
+    {
+        Name = name;
+        _historyLimit = historyLimit;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Adds <paramref name="member"/> as <paramref name="name"/>: it gets <c>joined</c> and <c>history</c>, the others <c>presence</c>. False if the name is taken.</summary>
+    public bool TryJoin(ChatMember member, string name)
+    {
+        lock (_members)
+        {
+            if (!_members.TryAdd(name, member))
+            {
+                return false;
+            }
+
+            member.Name = name;
+            string[] names = Names();
+            member.Send(ChatProtocol.Joined(name, Name, names));
+            member.Send(ChatProtocol.History(_history.ToArray()));
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("join", name, names)), except: member);
+            return true;
+        }
+    }
+
+    /// <summary>Removes a joined member and tells the others.</summary>
+    public void Leave(ChatMember member)
+    {
+        lock (_members)
+        {
+            if (member.Name is null || !_members.TryGetValue(member.Name, out ChatMember? current) || current != member)
+            {
+                return;
+            }
+
+            _members.Remove(member.Name);
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("leave", member.Name, Names())), except: null);
+        }
+    }
+
+    /// <summary>Stamps, records and sends a message to every member, the sender included: encoded once, the same bytes for all.</summary>
+    public void Post(ChatMember from, string text)
+    {
+        lock (_members)
+        {
+            var entry = new ChatEntry(from.Name!, text, DateTimeOffset.UtcNow);
+            _history.Enqueue(entry);
+            while (_history.Count > _historyLimit)
+            {
+                _history.Dequeue();
+            }
+
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Message(entry)), except: null);
+        }
+    }
+
+    /// <summary>The members right now.</summary>
+    public ChatMember[] Members()
+    {
+        lock (_members)
+        {
+            return _members.Values.ToArray();
+        }
+    }
+
+    private void Broadcast(PreparedFrame frame, ChatMember? except)
+    {
+        foreach (ChatMember member in _members.Values)
+        {
+            if (member != except)
+            {
+                member.Send(frame);
+            }
+        }
+    }
+
+    private string[] Names() => _members.Keys.Order(StringComparer.OrdinalIgnoreCase).ToArray();
+}

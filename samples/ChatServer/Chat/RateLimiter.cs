@@ -1,0 +1,36 @@
+using System;
+using System.Diagnostics;
+
+namespace ChatServer.Chat;
+
+/// <summary>A token bucket per connection: <c>rate</c> messages a second on average, bursts of up to <c>burst</c>.</summary>
+internal sealed class RateLimiter
+{
+    private readonly double _rate;
+    private readonly double _burst;
+    private double _tokens;
+    private long _lastTimestamp;
+
+    public RateLimiter(double rate, double burst)
+    {
+        _rate = rate;
+        _burst = burst;
+        _tokens = burst;
+        _lastTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Takes one token if there is one.</summary>
+    public bool TryTake()
+    {
+        long now = Stopwatch.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + (Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds * _rate));
+        _lastTimestamp = now;
+        if (_tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        return true;
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Pipelines;
+using System.Reflection;
+using System.Text;
+using System.Threading.Tasks;
+using WebSocketProtocol.Handshake;
+
+namespace ChatServer;
+
+/// <summary>
+/// The chat page (wwwroot, embedded in the assembly) over plain HTTP/1.1 on the WebSocket port: GET or HEAD of a known
+/// file, 404 for anything else, and the connection closed after each answer. The page may run only its own script and
+/// connect only to its own server (Content-Security-Policy).
+/// </summary>
+internal static class StaticFiles
+{
+    private static readonly Dictionary<string, (string Resource, string ContentType)> Files = new(StringComparer.Ordinal)
+    {
+        ["/"] = ("index.html", "text/html; charset=utf-8"),
+        ["/index.html"] = ("index.html", "text/html; charset=utf-8"),
+        ["/chat.js"] = ("chat.js", "text/javascript; charset=utf-8"),
+        ["/chat.css"] = ("chat.css", "text/css; charset=utf-8"),
+    };
+
+    public static async Task AnswerAsync(PipeWriter output, HttpRequestInfo request)
+    {
+        byte[] body;
+        string status;
+        string contentType;
+        if (request.Method is "GET" or "HEAD" && Files.TryGetValue(request.Path, out var file))
+        {
+            body = Read(file.Resource);
+            status = "200 OK";
+            contentType = file.ContentType;
+        }
+        else
+        {
+            body = Encoding.UTF8.GetBytes("Not found\n");
+            status = "404 Not Found";
+            contentType = "text/plain; charset=utf-8";
+        }
+
+        string head = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n" +
+            "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n" +
+            "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; img-src 'self'; frame-ancestors 'none'\r\n" +
+            "Connection: close\r\n\r\n";
+        await output.WriteAsync(Encoding.ASCII.GetBytes(head));
+        if (request.Method != "HEAD")
+        {
+            await output.WriteAsync(body);
+        }
+
+        await output.CompleteAsync();
+    }
+
+    private static byte[] Read(string name)
+    {
+        using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ChatServer.wwwroot." + name)
+            ?? throw new InvalidOperationException($"The page file {name} is not embedded.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
