@@ -31,7 +31,12 @@ builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseConnectionHandler<WebSocketConnectionHandler>();
-    if (arguments.Host == "localhost")
+    if (arguments.Host == "localhost" && arguments.Port == 0)
+    {
+        // Kestrel picks a free port only on one address: IPv4 loopback, which localhost reaches.
+        kestrel.Listen(IPAddress.Loopback, 0, Configure);
+    }
+    else if (arguments.Host == "localhost")
     {
         kestrel.ListenLocalhost(arguments.Port, Configure);
     }

@@ -34,18 +34,25 @@ internal sealed class ChatMember
     /// <summary>Whether the member was cut off for falling behind.</summary>
     public bool IsCutOff => Volatile.Read(ref _cutOff) != 0;
 
-    /// <summary>Queues <paramref name="frame"/>; when the queue is full the member is cut off instead.</summary>
-    public void Send(PreparedFrame frame)
+    /// <summary>Queues <paramref name="frame"/>; when the queue is full the member is cut off instead and false returned.</summary>
+    public bool Send(PreparedFrame frame)
     {
-        if (!_outbound.Writer.TryWrite(frame) && Interlocked.Exchange(ref _cutOff, 1) == 0)
+        if (_outbound.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _cutOff, 1) == 0)
         {
             _outbound.Writer.TryComplete();
             _ = CutOffAsync();
         }
+
+        return false;
     }
 
     /// <summary>Queues a message for this member alone.</summary>
-    public void Send(byte[] json) => Send(new PreparedFrame(Opcode.Text, json));
+    public bool Send(byte[] json) => Send(new PreparedFrame(Opcode.Text, json));
 
     /// <summary>Writes queued frames until the queue is completed or the connection fails.</summary>
     public async Task RunWriterAsync()

@@ -52,8 +52,7 @@ internal sealed class ChatRoom
                 return;
             }
 
-            _members.Remove(member.Name);
-            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("leave", member.Name, Names())), except: null);
+            Remove(member);
         }
     }
 
@@ -84,12 +83,27 @@ internal sealed class ChatRoom
 
     private void Broadcast(PreparedFrame frame, ChatMember? except)
     {
+        List<ChatMember>? cutOff = null;
         foreach (ChatMember member in _members.Values)
         {
-            if (member != except)
+            if (member != except && !member.Send(frame))
             {
-                member.Send(frame);
+                (cutOff ??= new List<ChatMember>()).Add(member);
             }
+        }
+
+        // A member that fell behind leaves the room at once: the others hear of it now, not once its connection is gone.
+        foreach (ChatMember member in cutOff ?? Enumerable.Empty<ChatMember>())
+        {
+            Remove(member);
+        }
+    }
+
+    private void Remove(ChatMember member)
+    {
+        if (_members.Remove(member.Name!))
+        {
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("leave", member.Name!, Names())), except: null);
         }
     }
 

@@ -15,6 +15,7 @@ using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
 using NetState = System.Net.WebSockets.WebSocketState;
 using ValueWebSocketReceiveResult = System.Net.WebSockets.ValueWebSocketReceiveResult;
 using WebSocketCloseStatus = System.Net.WebSockets.WebSocketCloseStatus;
+using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -249,7 +250,7 @@ public sealed class ConnectionInteropTests
     public async Task Node_ws_client_to_our_server_text_message_round_trips()
     {
         const string text = "hello from ws, ünïcødé €";
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("text", text);
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("text", text);
         await using (node)
         {
             AssertNodeLine(node, "EQUAL true");
@@ -264,7 +265,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Node_ws_client_to_our_server_binary_message_round_trips()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("binary", "10000");
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("binary", "10000");
         await using (node)
         {
             byte[] expected = InteropFrames.Pattern(10_000);
@@ -281,7 +282,7 @@ public sealed class ConnectionInteropTests
     public async Task Node_ws_client_to_our_server_1_MiB_message_goes_each_way(bool text)
     {
         string length = ConnectionInterop.OneMiB.ToString(CultureInfo.InvariantCulture);
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync(text ? "large-text" : "binary", length);
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync(text ? "large-text" : "binary", length);
         await using (node)
         {
             byte[] expected = LargeMessage(text);
@@ -297,7 +298,7 @@ public sealed class ConnectionInteropTests
     public async Task Node_ws_client_fragments_are_reassembled_by_our_server_and_our_SendFragmentAsync_parts_reach_ws_whole()
     {
         (int first, int second) = ConnectionInterop.FragmentSplits;
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync(
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync(
             "fragments",
             ConnectionInterop.FragmentedText,
             first.ToString(CultureInfo.InvariantCulture),
@@ -316,7 +317,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Node_ws_client_and_our_server_ping_each_other_and_both_pongs_come_back()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("ping", "ws-probe", "server-probe");
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("ping", "ws-probe", "server-probe");
         await using (node)
         {
             AssertNodeLine(node, "PONG ws-probe");
@@ -333,7 +334,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_server_CloseAsync_4001_with_reason_is_seen_by_the_Node_ws_client()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("close-by-server", "4001", "our server closes");
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("close-by-server", "4001", "our server closes");
         await using (node)
         {
             AssertNodeLine(node, "CLOSE 4001 our server closes");
@@ -347,7 +348,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Node_ws_client_close_4003_with_reason_reaches_our_ReceiveMessageAsync_and_our_CloseAsync_completes_Closed()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("close-by-client", "4003", "ws closes");
+        (ChildProcess node, ConnectionEchoHandler handler) = await RunNodeClientAsync("close-by-client", "4003", "ws closes");
         await using (node)
         {
             Assert.False(handler.ClosedFirst);
@@ -573,7 +574,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_client_to_Node_ws_server_text_message_round_trips()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -597,7 +598,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_client_to_Node_ws_server_binary_message_round_trips()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -617,7 +618,7 @@ public sealed class ConnectionInteropTests
     [MemberData(nameof(TextOrBinary))]
     public async Task Our_client_to_Node_ws_server_1_MiB_message_goes_each_way(bool text)
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -637,7 +638,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_client_SendFragmentAsync_in_three_parts_with_a_ping_between_is_reassembled_by_Node_ws()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -658,7 +659,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Node_ws_server_fragmented_text_split_inside_characters_is_reassembled_by_our_client()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -677,7 +678,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_client_and_the_Node_ws_server_ping_each_other_and_both_pongs_come_back()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -706,7 +707,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Our_client_CloseAsync_4002_with_reason_is_seen_by_the_Node_ws_server()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);
@@ -724,7 +725,7 @@ public sealed class ConnectionInteropTests
     [Fact]
     public async Task Node_ws_server_close_4005_with_reason_reaches_our_ReceiveMessageAsync_and_our_CloseAsync_completes_Closed()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync();
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync();
         await using (node)
         {
             await using OurClient client = await OurClient.ConnectAsync(uri);

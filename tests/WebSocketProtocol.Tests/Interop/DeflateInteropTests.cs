@@ -14,6 +14,7 @@ using Xunit;
 using static WebSocketProtocol.Tests.Interop.InteropPeers;
 using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
 using OurState = WebSocketProtocol.Connection.WebSocketState;
+using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -240,7 +241,7 @@ public sealed class DeflateInteropTests
     [Fact]
     public async Task The_ws_client_with_deflate_gets_every_message_echoed_by_our_server_compressed_both_ways_with_context_takeover()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(new PerMessageDeflateOptions(), new { threshold = 0 });
+        (ChildProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(new PerMessageDeflateOptions(), new { threshold = 0 });
         await using (node)
         {
             AssertNodeLine(node, "EXTENSIONS permessage-deflate");
@@ -254,7 +255,7 @@ public sealed class DeflateInteropTests
     public async Task The_ws_client_offering_no_context_takeover_a_10_bit_server_window_and_a_9_bit_client_window_gets_them_agreed_and_used_by_our_server()
     {
         var offer = new { threshold = 0, serverNoContextTakeover = true, clientNoContextTakeover = true, serverMaxWindowBits = 10, clientMaxWindowBits = 9 };
-        (NodeProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(new PerMessageDeflateOptions(), offer);
+        (ChildProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(new PerMessageDeflateOptions(), offer);
         await using (node)
         {
             AssertNodeLine(node, "EXTENSIONS permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9");
@@ -268,7 +269,7 @@ public sealed class DeflateInteropTests
     public async Task Our_server_policy_of_no_context_takeover_a_9_bit_server_window_and_a_10_bit_client_window_is_accepted_and_honoured_by_the_ws_client()
     {
         var policy = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 9, ClientMaxWindowBits = 10 };
-        (NodeProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(policy, new { threshold = 0 });
+        (ChildProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(policy, new { threshold = 0 });
         await using (node)
         {
             AssertNodeLine(node, "EXTENSIONS permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10");
@@ -281,7 +282,7 @@ public sealed class DeflateInteropTests
     [Fact]
     public async Task The_ws_client_offering_deflate_to_our_server_without_the_deflate_factory_agrees_no_extension_and_every_message_round_trips_uncompressed()
     {
-        (NodeProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(null, new { threshold = 0 });
+        (ChildProcess node, ConnectionEchoHandler handler) = await EchoMatrixWithNodeClientAsync(null, new { threshold = 0 });
         await using (node)
         {
             AssertNodeLine(node, "EXTENSIONS -");
@@ -298,7 +299,7 @@ public sealed class DeflateInteropTests
     [Fact]
     public async Task Our_client_streams_a_compressed_message_in_fragments_around_a_ping_to_ws_and_reassembles_the_compressed_fragments_ws_splits_inside_characters()
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync(DeflateFlag(new { threshold = 0 }));
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync(DeflateFlag(new { threshold = 0 }));
         await using (node)
         {
             // Threshold 0: the empty message and the empty last fragment go out compressed as well.
@@ -449,7 +450,7 @@ public sealed class DeflateInteropTests
     /// </summary>
     private static async Task<MatrixRun> EchoMatrixWithNodeServerAsync(object wsOptions, PerMessageDeflateOptions offer, string expectedOffer, string expectedAnswer)
     {
-        (NodeProcess node, Uri uri) = await StartNodeServerAsync(DeflateFlag(wsOptions));
+        (ChildProcess node, Uri uri) = await StartNodeServerAsync(DeflateFlag(wsOptions));
         await using (node)
         {
             MatrixRun run = await EchoMatrixWithOurClientAsync(uri, offer);
@@ -470,10 +471,10 @@ public sealed class DeflateInteropTests
     /// server (<paramref name="policy"/>, or no deflate factory when null). ws checks every echo; here our server's copy of
     /// each message is checked against what ws printed for it (its hash; and the bytes, where both sides make the same).
     /// </summary>
-    private static async Task<(NodeProcess Node, ConnectionEchoHandler Handler)> EchoMatrixWithNodeClientAsync(PerMessageDeflateOptions? policy, object wsOffer)
+    private static async Task<(ChildProcess Node, ConnectionEchoHandler Handler)> EchoMatrixWithNodeClientAsync(PerMessageDeflateOptions? policy, object wsOffer)
     {
         var handler = new ConnectionEchoHandler(policy, tapSent: true);
-        (NodeProcess node, _) = await RunNodeClientAsync(handler, "sequence", Matrix.Select(m => m.ToString()).Prepend(DeflateFlag(wsOffer)).ToArray());
+        (ChildProcess node, _) = await RunNodeClientAsync(handler, "sequence", Matrix.Select(m => m.ToString()).Prepend(DeflateFlag(wsOffer)).ToArray());
         try
         {
             Assert.True(node.Output.Count(l => l == "EQUAL true") == Matrix.Length, $"ws did not get every echo back intact. {node.Describe()}");

@@ -9,6 +9,7 @@ using Xunit;
 using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
 using WebSocketConnection = WebSocketProtocol.Connection.WebSocketConnection;
 using WebSocketMessage = WebSocketProtocol.Connection.WebSocketMessage;
+using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -78,14 +79,14 @@ internal static class InteropPeers
     }
 
     /// <summary>Runs node/connection-client.js against a fresh server of ours; returns once both have finished.</summary>
-    public static Task<(NodeProcess Node, ConnectionEchoHandler Handler)> RunNodeClientAsync(string scenario, params string[] arguments) =>
+    public static Task<(ChildProcess Node, ConnectionEchoHandler Handler)> RunNodeClientAsync(string scenario, params string[] arguments) =>
         RunNodeClientAsync(new ConnectionEchoHandler(), scenario, arguments);
 
     /// <summary>Runs node/connection-client.js against a fresh server of ours running <paramref name="handler"/>; returns once both have finished.</summary>
-    public static async Task<(NodeProcess Node, ConnectionEchoHandler Handler)> RunNodeClientAsync(ConnectionEchoHandler handler, string scenario, params string[] arguments)
+    public static async Task<(ChildProcess Node, ConnectionEchoHandler Handler)> RunNodeClientAsync(ConnectionEchoHandler handler, string scenario, params string[] arguments)
     {
         await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(handler.HandleAsync);
-        NodeProcess node = NodeProcess.Start("connection-client.js", new[] { server.GetUri("/node").ToString(), scenario }.Concat(arguments).ToArray());
+        ChildProcess node = ChildProcess.StartNode("connection-client.js", new[] { server.GetUri("/node").ToString(), scenario }.Concat(arguments).ToArray());
         try
         {
             int exitCode = await node.WaitForExitAsync(Timeout);
@@ -101,9 +102,9 @@ internal static class InteropPeers
     }
 
     /// <summary>Starts node/connection-server.js with <paramref name="arguments"/> and returns it once it listens, with its URI.</summary>
-    public static async Task<(NodeProcess Node, Uri Uri)> StartNodeServerAsync(params string[] arguments)
+    public static async Task<(ChildProcess Node, Uri Uri)> StartNodeServerAsync(params string[] arguments)
     {
-        NodeProcess node = NodeProcess.Start("connection-server.js", arguments);
+        ChildProcess node = ChildProcess.StartNode("connection-server.js", arguments);
         try
         {
             string port = await node.WaitForLineAsync("PORT ", Timeout);
@@ -116,11 +117,11 @@ internal static class InteropPeers
         }
     }
 
-    public static void AssertNodeLine(NodeProcess node, string line) =>
+    public static void AssertNodeLine(ChildProcess node, string line) =>
         Assert.True(node.Output.Contains(line), $"node printed no line '{line}'. {node.Describe()}");
 
     /// <summary>Waits for node to print exactly <paramref name="line"/> (its output arrives asynchronously).</summary>
-    public static async Task WaitForNodeLineAsync(NodeProcess node, string line)
+    public static async Task WaitForNodeLineAsync(ChildProcess node, string line)
     {
         using var deadline = new CancellationTokenSource(Timeout);
         while (!node.Output.Contains(line))

@@ -6,6 +6,7 @@ using WebSocketProtocol.Framing;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 using Xunit;
+using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Interop;
 
@@ -18,9 +19,9 @@ public sealed class NodeWsInteropTests
 {
     private static readonly TimeSpan Timeout = InteropFrames.Timeout;
 
-    private static async Task<(NodeProcess Node, Uri Uri)> StartEchoServerAsync()
+    private static async Task<(ChildProcess Node, Uri Uri)> StartEchoServerAsync()
     {
-        NodeProcess node = NodeProcess.Start("echo-server.js");
+        ChildProcess node = ChildProcess.StartNode("echo-server.js");
         try
         {
             string port = await node.WaitForLineAsync("PORT ", Timeout);
@@ -43,7 +44,7 @@ public sealed class NodeWsInteropTests
     [Fact]
     public async Task Our_client_and_the_ws_echo_server_agree_on_chat_round_trip_hello_and_close_with_1000_both_ways()
     {
-        (NodeProcess node, Uri uri) = await StartEchoServerAsync();
+        (ChildProcess node, Uri uri) = await StartEchoServerAsync();
         await using (node)
         {
             using var timeout = new CancellationTokenSource(Timeout);
@@ -82,7 +83,7 @@ public sealed class NodeWsInteropTests
     [Fact]
     public async Task A_64_KiB_binary_message_our_client_sends_in_three_fragments_is_reassembled_by_ws_and_echoed_intact()
     {
-        (NodeProcess node, Uri uri) = await StartEchoServerAsync();
+        (ChildProcess node, Uri uri) = await StartEchoServerAsync();
         await using (node)
         {
             using var timeout = new CancellationTokenSource(Timeout);
@@ -119,7 +120,7 @@ public sealed class NodeWsInteropTests
     {
         var handler = new FrameEchoHandler(FrameEchoHandler.ChatOptions());
         await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(handler.HandleAsync);
-        await using NodeProcess node = NodeProcess.Start("client.js", server.GetUri("/node").ToString());
+        await using ChildProcess node = ChildProcess.StartNode("client.js", server.GetUri("/node").ToString());
 
         int exitCode = await node.WaitForExitAsync(Timeout);
         await server.WaitForNextHandlerAsync(Timeout);

@@ -7,26 +7,38 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
-namespace WebSocketProtocol.Tests.Interop;
+namespace WebSocketProtocol.Tests.Support;
 
 /// <summary>
-/// A Node script from the repository's <c>tests/WebSocketProtocol.Tests/Interop/node</c> folder run as a child process, its
-/// standard output read line by line. Disposing closes its standard input, waits briefly for it to exit, and kills the
-/// process tree it started if it has not.
+/// A program the tests run as a child process (a Node script from <c>tests/WebSocketProtocol.Tests/Interop/node</c>, or a
+/// sample built by the solution), its standard output read line by line. Disposing closes its standard input, waits
+/// briefly for it to exit, and kills the process tree it started if it has not.
 /// </summary>
-internal sealed class NodeProcess : IAsyncDisposable
+internal sealed class ChildProcess : IAsyncDisposable
 {
-    private static readonly Lazy<string> LazyScriptsDirectory = new(FindScriptsDirectory);
+    private static readonly Lazy<string> LazyRepositoryRoot = new(FindRepositoryRoot);
 
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _output = new();
     private readonly StringBuilder _error = new();
 
-    private NodeProcess(Process process) => _process = process;
+    private readonly string _name;
 
-    /// <summary>The folder holding package.json, the scripts and (once installed) node_modules.</summary>
-    public static string ScriptsDirectory => LazyScriptsDirectory.Value;
+    private ChildProcess(Process process, string name)
+    {
+        _process = process;
+        _name = name;
+    }
+
+    /// <summary>The folder holding WebSocketProtocol.sln.</summary>
+    public static string RepositoryRoot => LazyRepositoryRoot.Value;
+
+    /// <summary>The folder holding package.json, the Node scripts and (once installed) node_modules.</summary>
+    public static string ScriptsDirectory => Path.Combine(RepositoryRoot, "tests", "WebSocketProtocol.Tests", "Interop", "node");
+
+    /// <summary>The process id, to signal it.</summary>
+    public int Id => _process.Id;
 
     /// <summary>Every line the process wrote to standard output so far.</summary>
     public IReadOnlyList<string> Output
@@ -55,7 +67,7 @@ internal sealed class NodeProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>node <paramref name="script"/> <paramref name="arguments"/></c> in <see cref="ScriptsDirectory"/>.</summary>
-    public static NodeProcess Start(string script, params string[] arguments)
+    public static ChildProcess StartNode(string script, params string[] arguments)
     {
         string directory = ScriptsDirectory;
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "ws")))
@@ -64,7 +76,35 @@ internal sealed class NodeProcess : IAsyncDisposable
                 $"The ws package is not installed in {directory}: run eng/test.sh, which runs npm install there.");
         }
 
-        var startInfo = new ProcessStartInfo("node")
+        return Start("node", directory, "node", [script, .. arguments]);
+    }
+
+    /// <summary>
+    /// Starts the sample <paramref name="sample"/> (samples/NAME, built in Release by the solution build) with
+    /// <c>dotnet</c>, from its output folder.
+    /// </summary>
+    public static ChildProcess StartSample(string sample, params string[] arguments)
+    {
+        string directory = Path.Combine(RepositoryRoot, "samples", sample, "bin", "Release", "net10.0");
+        string assembly = Path.Combine(directory, sample + ".dll");
+        if (!File.Exists(assembly))
+        {
+            throw new InvalidOperationException($"{assembly} is not built: run eng/test.sh, which builds the solution in Release.");
+        }
+
+        return Start("dotnet", directory, sample, [assembly, .. arguments]);
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id).</summary>
+    public void Interrupt()
+    {
+        using Process kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit(5000);
+    }
+
+    private static ChildProcess Start(string program, string directory, string name, string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(program)
         {
             WorkingDirectory = directory,
             UseShellExecute = false,
@@ -74,14 +114,13 @@ internal sealed class NodeProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        startInfo.ArgumentList.Add(script);
         foreach (string argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = startInfo };
-        var node = new NodeProcess(process);
+        var node = new ChildProcess(process, name);
         process.OutputDataReceived += (_, e) => node.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => node.OnError(e.Data);
         try
@@ -120,10 +159,10 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            throw new TimeoutException($"node printed no line starting with '{prefix}' within {timeout}. {Describe()}");
+            throw new TimeoutException($"{_name} printed no line starting with '{prefix}' within {timeout}. {Describe()}");
         }
 
-        throw new InvalidOperationException($"node closed its output before printing a line starting with '{prefix}'. {Describe()}");
+        throw new InvalidOperationException($"{_name} closed its output before printing a line starting with '{prefix}'. {Describe()}");
     }
 
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
@@ -135,7 +174,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"node did not exit within {timeout}. {Describe()}");
+            throw new TimeoutException($"{_name} did not exit within {timeout}. {Describe()}");
         }
 
         return _process.ExitCode;
@@ -171,13 +210,13 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    private static string FindScriptsDirectory()
+    private static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "WebSocketProtocol.sln")))
             {
-                return Path.Combine(directory.FullName, "tests", "WebSocketProtocol.Tests", "Interop", "node");
+                return directory.FullName;
             }
         }
 

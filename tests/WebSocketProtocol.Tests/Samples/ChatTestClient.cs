@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
+using WebSocketProtocol.Handshake;
+using WebSocketProtocol.Transport;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Samples;
+
+/// <summary>A chat member driven by a test: the library's client role over a real loopback socket, speaking PROTOCOL.md.</summary>
+internal sealed class ChatTestClient : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+
+    private readonly WebSocketClientConnection _transport;
+
+    private ChatTestClient(WebSocketClientConnection transport, WebSocketConnection connection)
+    {
+        _transport = transport;
+        Connection = connection;
+    }
+
+    public WebSocketConnection Connection { get; }
+
+    /// <summary>Connects to <paramref name="uri"/> (offering permessage-deflate, as browsers do), optionally as a page of <paramref name="origin"/>.</summary>
+    public static async Task<ChatTestClient> ConnectAsync(Uri uri, string? origin = null)
+    {
+        var options = new WebSocketClientOptions();
+        options.Extensions.Add(new PerMessageDeflateClientFactory());
+        if (origin is not null)
+        {
+            options.Origin = origin;
+        }
+
+        using var timeout = new CancellationTokenSource(Bound);
+        WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, options, timeout.Token).ConfigureAwait(false);
+
+        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+        return new ChatTestClient(transport, connection);
+    }
+
+    /// <summary>Connects, joins as <paramref name="name"/> and reads the <c>joined</c> and <c>history</c> replies.</summary>
+    public static async Task<(ChatTestClient Client, JsonElement Joined, JsonElement History)> JoinAsync(Uri uri, string name)
+    {
+        ChatTestClient client = await ConnectAsync(uri).ConfigureAwait(false);
+        await client.SendAsync(new { type = "join", name }).ConfigureAwait(false);
+        JsonElement joined = await client.ExpectAsync("joined").ConfigureAwait(false);
+        JsonElement history = await client.ExpectAsync("history").ConfigureAwait(false);
+        return (client, joined, history);
+    }
+
+    public Task SendAsync(object message) => Connection.SendTextAsync(JsonSerializer.Serialize(message)).AsTask();
+
+    public Task SayAsync(string text) => SendAsync(new { type = "message", text });
+
+    /// <summary>The next message, or a close as <c>{"type":"close","code":N}</c>.</summary>
+    public async Task<JsonElement> NextAsync()
+    {
+        WebSocketMessage message = await Connection.ReceiveMessageAsync().AsTask().WaitAsync(Bound).ConfigureAwait(false);
+        if (message.MessageType == WebSocketMessageType.Close)
+        {
+            return JsonSerializer.SerializeToElement(new { type = "close", code = (int?)message.CloseStatus, reason = message.CloseReason });
+        }
+
+        return JsonDocument.Parse(Encoding.UTF8.GetString(message.Data.Span)).RootElement.Clone();
+    }
+
+    /// <summary>The next message, which must be of <paramref name="type"/>.</summary>
+    public async Task<JsonElement> ExpectAsync(string type)
+    {
+        JsonElement next = await NextAsync().ConfigureAwait(false);
+        Assert.True(next.GetProperty("type").GetString() == type, $"Expected a {type} message, got {next}");
+        return next;
+    }
+
+    /// <summary>Messages until one of <paramref name="type"/>, which is returned; the others are collected in <paramref name="skipped"/>.</summary>
+    public async Task<JsonElement> SkipUntilAsync(string type, List<JsonElement>? skipped = null)
+    {
+        while (true)
+        {
+            JsonElement next = await NextAsync().ConfigureAwait(false);
+            string? kind = next.GetProperty("type").GetString();
+            if (kind == type)
+            {
+                return next;
+            }
+
+            skipped?.Add(next);
+            if (kind == "close")
+            {
+                throw new InvalidOperationException($"The connection closed while waiting for {type}: {next}");
+            }
+        }
+    }
+
+    public static string[] Members(JsonElement message)
+    {
+        var names = new List<string>();
+        foreach (JsonElement name in message.GetProperty("members").EnumerateArray())
+        {
+            names.Add(name.GetString()!);
+        }
+
+        return names.ToArray();
+    }
+
+    public void Dispose()
+    {
+        Connection.Dispose();
+        _transport.Dispose();
+    }
+}
