@@ -315,7 +315,7 @@ public sealed partial class WebSocketConnection
 
         // Judged on declared lengths before any payload is read; tiny fragments pay a minimum so their count is bounded too.
         _messageCharged += Math.Max(header.PayloadLength, _options.MinimumFragmentCharge);
-        if (_messageCharged > _options.MaxMessageSize)
+        if (_messageCharged > (_compressedMessage ? _compressedWireLimit : _options.MaxMessageSize))
         {
             ThrowHelper.ThrowProtocolError(ProtocolError.MessageTooLarge);
         }

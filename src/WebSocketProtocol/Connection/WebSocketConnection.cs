@@ -33,6 +33,7 @@ public sealed partial class WebSocketConnection : IDisposable
 
     // permessage-deflate, when the handshake agreed it: the only extension the connection knows how to apply.
     private readonly PerMessageDeflateExtension? _deflate;
+    private readonly long _compressedWireLimit;
 
     // One outgoing data message at a time; one frame write-and-flush at a time.
     private readonly SemaphoreSlim _messageLock = new(1, 1);
@@ -84,7 +85,12 @@ public sealed partial class WebSocketConnection : IDisposable
             claimed |= deflate.ReservedBits;
         }
 
-        _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = options.MaxMessageSize, AllowedReservedBits = claimed });
+        // Compressed data may be a little longer than what it inflates to (incompressible input, a peer's fixed codes): it
+        // gets one eighth more room on the wire, while the inflated size is held to the limit itself.
+        _compressedWireLimit = _deflate is null ? options.MaxMessageSize
+            : options.MaxMessageSize > long.MaxValue / 2 ? long.MaxValue
+            : options.MaxMessageSize + (options.MaxMessageSize / 8) + 1024;
+        _reader = new FrameReader(input, new FrameReaderOptions(options.Role) { MaxFramePayloadLength = _compressedWireLimit, AllowedReservedBits = claimed });
         _writer = new FrameWriter(output, options.Role);
         _keepAliveEnabled = IsFinite(options.KeepAliveInterval);
         _idleTimeoutEnabled = IsFinite(options.IdleTimeout);

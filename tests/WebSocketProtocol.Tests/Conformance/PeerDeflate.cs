@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using WebSocketProtocol.Extensions.Deflate;
+using WebSocketProtocol.Tests.Extensions.Deflate;
 
 namespace WebSocketProtocol.Tests.Conformance;
 
@@ -20,8 +21,7 @@ internal sealed class PeerDeflate : IDisposable
     private readonly int _sendWindowBits;
     private readonly bool _sendNoContextTakeover;
     private readonly Deflater? _deflater;
-    private readonly FeedStream _received = new();
-    private readonly DeflateStream _inflate;
+    private readonly ZlibReceiver _received = new();
     private MemoryStream _sent = new();
     private DeflateStream? _compress;
 
@@ -31,7 +31,6 @@ internal sealed class PeerDeflate : IDisposable
     {
         _sendWindowBits = sendWindowBits;
         _sendNoContextTakeover = sendNoContextTakeover;
-        _inflate = new DeflateStream(_received, CompressionMode.Decompress);
         if (sendWindowBits < PerMessageDeflateOptions.MaxWindowBits)
         {
             _deflater = new Deflater(sendWindowBits);
@@ -72,77 +71,11 @@ internal sealed class PeerDeflate : IDisposable
     }
 
     /// <summary>Inflates one compressed message from the implementation, with the tail put back (RFC 7692 section 7.2.2).</summary>
-    public byte[] Inflate(byte[] payload)
-    {
-        _received.Add(payload);
-        _received.Add(Tail);
-        var message = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = _inflate.Read(buffer)) > 0)
-        {
-            message.Write(buffer, 0, read);
-        }
-
-        return message.ToArray();
-    }
+    public byte[] Inflate(byte[] payload) => _received.Receive(payload);
 
     public void Dispose()
     {
         _compress?.Dispose();
-        _inflate.Dispose();
-    }
-
-    /// <summary>A stream of the bytes added so far: a read past them returns 0, and a later read sees what was added since.</summary>
-    private sealed class FeedStream : Stream
-    {
-        private readonly Queue<byte[]> _chunks = new();
-        private int _offset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public void Add(byte[] bytes) => _chunks.Enqueue(bytes);
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int read = 0;
-            while (read < count && _chunks.Count > 0)
-            {
-                byte[] chunk = _chunks.Peek();
-                int take = Math.Min(count - read, chunk.Length - _offset);
-                chunk.AsSpan(_offset, take).CopyTo(buffer.AsSpan(offset + read));
-                read += take;
-                _offset += take;
-                if (_offset == chunk.Length)
-                {
-                    _chunks.Dequeue();
-                    _offset = 0;
-                }
-            }
-
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        _received.Dispose();
     }
 }

@@ -21,6 +21,7 @@ internal sealed class Deflater
     private const int MaxChain = 8;
     private const int NiceLength = 64;
     private const int MinDynamicTokens = 128;
+    private const int MaxStoredLength = ushort.MaxValue;
     private const int MaxWindow = 1 << DeflateParameters.MaxWindowBits;
 
     private const int LiteralSymbols = 286;
@@ -162,7 +163,19 @@ internal sealed class Deflater
             _bitCount = 0;
 
             // A short message cannot repay a dynamic block's code description (tens of bytes): fixed codes, no trees built.
-            if (count >= MinDynamicTokens && PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs))
+            long fixedBits = CodeBits(FixedCodeLengths, FixedDistanceLengths);
+            long dynamicBits = long.MaxValue;
+            int literalCount = 0, distanceCount = 0, codeLengthCount = 0, runs = 0;
+            bool dynamic = count >= MinDynamicTokens && PrepareDynamicCodes(fixedBits, out dynamicBits, out literalCount, out distanceCount, out codeLengthCount, out runs);
+
+            // Incompressible data goes out as it is, in stored blocks, rather than grow by up to an eighth under codes.
+            int length = data.Length - start;
+            long storedBits = 8L * (length + (5L * ((length + MaxStoredLength - 1) / MaxStoredLength)) + 1);
+            if (storedBits < 3 + ExtraBits() + Math.Min(fixedBits, dynamicBits))
+            {
+                WriteStored(data.Slice(start), output);
+            }
+            else if (dynamic)
             {
                 // BFINAL 0, BTYPE 10: dynamic codes, described first (section 3.2.7).
                 WriteBits(0b100, 3, output);
@@ -201,8 +214,65 @@ internal sealed class Deflater
         FlushBits(output);
     }
 
-    /// <summary>Builds the dynamic codes and their run-length description; true when that block is shorter than a fixed one.</summary>
-    private bool PrepareDynamicCodes(out int literalCount, out int distanceCount, out int codeLengthCount, out int runs)
+    /// <summary>Stored blocks of at most 65,535 bytes each (section 3.2.4): header bits, padding, LEN, NLEN, the bytes.</summary>
+    private void WriteStored(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    {
+        do
+        {
+            int length = Math.Min(data.Length, MaxStoredLength);
+            WriteBits(0, 3, output);
+            FlushBits(output);
+            Span<byte> span = output.GetSpan(4 + length);
+            span[0] = (byte)length;
+            span[1] = (byte)(length >> 8);
+            span[2] = (byte)~length;
+            span[3] = (byte)(~length >> 8);
+            data.Slice(0, length).CopyTo(span.Slice(4));
+            output.Advance(4 + length);
+            data = data.Slice(length);
+        }
+        while (!data.IsEmpty);
+    }
+
+    /// <summary>The bits the counted symbols take under the given code lengths (extra bits aside).</summary>
+    private long CodeBits(ReadOnlySpan<byte> literalLengths, ReadOnlySpan<byte> distanceLengths)
+    {
+        long bits = 0;
+        for (int symbol = 0; symbol < LiteralSymbols; symbol++)
+        {
+            bits += (long)_literalFrequencies[symbol] * literalLengths[symbol];
+        }
+
+        for (int symbol = 0; symbol < DistanceSymbols; symbol++)
+        {
+            bits += (long)_distanceFrequencies[symbol] * distanceLengths[symbol];
+        }
+
+        return bits;
+    }
+
+    /// <summary>The extra bits of the counted lengths and distances, the same under any codes (section 3.2.5).</summary>
+    private long ExtraBits()
+    {
+        long bits = 0;
+        for (int symbol = 265; symbol < 285; symbol++)
+        {
+            bits += (long)_literalFrequencies[symbol] * ((symbol - 261) / 4);
+        }
+
+        for (int symbol = 4; symbol < DistanceSymbols; symbol++)
+        {
+            bits += (long)_distanceFrequencies[symbol] * ((symbol / 2) - 1);
+        }
+
+        return bits;
+    }
+
+    /// <summary>
+    /// Builds the dynamic codes and their run-length description; true when that block is shorter than
+    /// <paramref name="fixedBits"/>, the fixed codes' cost, and then <paramref name="dynamicBits"/> is its own.
+    /// </summary>
+    private bool PrepareDynamicCodes(long fixedBits, out long dynamicBits, out int literalCount, out int distanceCount, out int codeLengthCount, out int runs)
     {
         _builder.BuildLengths(_literalFrequencies, _literalLengths, 15);
         _builder.BuildLengths(_distanceFrequencies, _distanceLengths, 15);
@@ -232,28 +302,16 @@ internal sealed class Deflater
             codeLengthCount--;
         }
 
-        long dynamicBits = 14 + (3 * codeLengthCount);
+        dynamicBits = 14 + (3 * codeLengthCount) + CodeBits(_literalLengths, _distanceLengths);
         for (int symbol = 0; symbol < 19; symbol++)
         {
             int extraBits = symbol switch { 16 => 2, 17 => 3, 18 => 7, _ => 0 };
             dynamicBits += (long)_codeLengthFrequencies[symbol] * (_codeLengthLengths[symbol] + extraBits);
         }
 
-        long fixedBits = 0;
-        for (int symbol = 0; symbol < LiteralSymbols; symbol++)
-        {
-            dynamicBits += (long)_literalFrequencies[symbol] * _literalLengths[symbol];
-            fixedBits += (long)_literalFrequencies[symbol] * FixedCodeLengths[symbol];
-        }
-
-        for (int symbol = 0; symbol < DistanceSymbols; symbol++)
-        {
-            dynamicBits += (long)_distanceFrequencies[symbol] * _distanceLengths[symbol];
-            fixedBits += (long)_distanceFrequencies[symbol] * FixedDistanceLengths[symbol];
-        }
-
         if (dynamicBits >= fixedBits)
         {
+            dynamicBits = long.MaxValue;
             return false;
         }
 

@@ -38,77 +38,6 @@ public class DeflaterTests
         return bytes;
     }
 
-    /// <summary>Inflates one message's wire bytes (tail put back) with zlib; a stream that holds context across messages.</summary>
-    private sealed class ZlibReceiver : IDisposable
-    {
-        private readonly FeedStream _feed = new();
-        private readonly DeflateStream _inflate;
-
-        public ZlibReceiver() => _inflate = new DeflateStream(_feed, CompressionMode.Decompress);
-
-        public byte[] Receive(byte[] wire, int expectedLength)
-        {
-            _feed.Add(wire.Concat(SyncFlushTail).ToArray());
-            var output = new byte[expectedLength];
-            int total = 0;
-            while (total < expectedLength)
-            {
-                int read = _inflate.Read(output, total, expectedLength - total);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
-            }
-
-            return output.AsSpan(0, total).ToArray();
-        }
-
-        public void Dispose() => _inflate.Dispose();
-    }
-
-    /// <summary>A read-only stream that hands out whatever was added, and reports 0 (for now) when it has nothing.</summary>
-    private sealed class FeedStream : Stream
-    {
-        private byte[] _data = Array.Empty<byte>();
-        private int _position;
-
-        public void Add(byte[] data)
-        {
-            _data = _data.AsSpan(_position).ToArray().Concat(data).ToArray();
-            _position = 0;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int take = Math.Min(count, _data.Length - _position);
-            Array.Copy(_data, _position, buffer, offset, take);
-            _position += take;
-            return take;
-        }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
     private static byte[] InflateWithLibrary(Inflater inflater, byte[] wire, int expectedLength)
     {
         byte[] input = wire.Concat(SyncFlushTail).ToArray();
@@ -136,7 +65,7 @@ public class DeflaterTests
                     var wire = new ArrayBufferWriter<byte>();
                     deflater.CompressMessage(message, wire);
                     byte[] bytes = wire.WrittenSpan.ToArray();
-                    if (!zlib.Receive(bytes, message.Length).AsSpan().SequenceEqual(message)
+                    if (!zlib.Receive(bytes).AsSpan().SequenceEqual(message)
                         || !InflateWithLibrary(inflater, bytes, message.Length).AsSpan().SequenceEqual(message))
                     {
                         return false;
@@ -191,6 +120,24 @@ public class DeflaterTests
             deflater.CompressMessage(message, wire);
             Assert.Equal(message, InflateWithLibrary(new Inflater(15), wire.WrittenSpan.ToArray(), message.Length));
         }
+    }
+
+    [Theory]
+    [InlineData(200)]
+    [InlineData(70_000)]
+    [InlineData(200_000)]
+    public void Incompressible_data_goes_out_in_stored_blocks_growing_by_5_bytes_per_64_KiB_and_zlib_reads_it(int length)
+    {
+        byte[] message = Random(length, 3);
+        var deflater = new Deflater(15);
+        var output = new ArrayBufferWriter<byte>();
+
+        deflater.CompressMessage(message, output);
+
+        int blocks = (length + ushort.MaxValue - 1) / ushort.MaxValue;
+        Assert.InRange(output.WrittenCount, length, length + (5 * blocks) + 1);
+        using var zlib = new ZlibReceiver();
+        Assert.Equal(message, zlib.Receive(output.WrittenSpan.ToArray()));
     }
 
     [Fact]

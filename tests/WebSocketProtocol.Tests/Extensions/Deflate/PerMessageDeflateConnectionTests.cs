@@ -368,6 +368,39 @@ public class PerMessageDeflateConnectionTests
     }
 
     [Theory]
+    [InlineData(CompressionLevel.NoCompression)]
+    [InlineData(CompressionLevel.Fastest)]
+    public async Task An_incompressible_message_of_exactly_the_limit_is_received_though_compressing_made_it_longer(CompressionLevel level)
+    {
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.MaxMessageSize = 1 << 16;
+        using var peer = CompressedPeer(WebSocketRole.Server, connectionOptions: options);
+        byte[] message = Random(1 << 16, 4);
+        byte[] compressed = Zlib.CompressMessage(message, level);
+        Assert.True(compressed.Length > message.Length);
+        peer.Writer.WriteFrame(Opcode.Binary, compressed, reservedBits: ReservedBits.Rsv1);
+        await peer.FlushAsync();
+
+        Assert.Equal(message, (await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound)).Data.ToArray());
+    }
+
+    [Fact]
+    public async Task Our_own_compressed_message_of_exactly_the_limit_round_trips_and_one_byte_more_fails_with_1009()
+    {
+        var serverOptions = ConnectionPair.Quiet(WebSocketRole.Server);
+        serverOptions.MaxMessageSize = 1 << 16;
+        using var pair = CompressedPair(serverOptions: serverOptions);
+        byte[] message = Random(1 << 16, 5);
+
+        await pair.Client.SendAsync(message, WebSocketMessageType.Binary);
+        Assert.Equal(message, (await pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound)).Data.ToArray());
+
+        await pair.Client.SendAsync(Random((1 << 16) + 1, 6), WebSocketMessageType.Binary);
+        var error = await Assert.ThrowsAsync<WebSocketProtocolException>(() => pair.Server.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+        Assert.Equal(ProtocolError.MessageTooLarge, error.Error);
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF })]
     [InlineData(new byte[] { 0x07 })]
     public async Task Data_that_is_not_DEFLATE_fails_the_connection_with_1002(byte[] payload)

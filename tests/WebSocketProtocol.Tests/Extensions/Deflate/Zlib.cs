@@ -37,22 +37,11 @@ internal static class Zlib
         return output.ToArray();
     }
 
-    /// <summary>Inflates one message's payload after appending the tail (section 7.2.2).</summary>
+    /// <summary>Inflates one message's payload on its own (no context before it), with the tail put back (section 7.2.2).</summary>
     public static byte[] InflateMessage(byte[] payload)
     {
-        byte[] data = new byte[payload.Length + Tail.Length];
-        payload.CopyTo(data, 0);
-        Tail.CopyTo(data, payload.Length);
-        using var inflate = new DeflateStream(new MemoryStream(data), CompressionMode.Decompress);
-        var result = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = inflate.Read(buffer)) > 0)
-        {
-            result.Write(buffer, 0, read);
-        }
-
-        return result.ToArray();
+        using var receiver = new ZlibReceiver();
+        return receiver.Receive(payload);
     }
 
     private static int LastIndexOfTail(byte[] data)
