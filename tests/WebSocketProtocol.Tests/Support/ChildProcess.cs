@@ -65,6 +65,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>node <paramref name="script"/> <paramref name="arguments"/></c> in <see cref="ScriptsDirectory"/>.</summary>
@@ -113,9 +115,14 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Closes the process's standard input: it reads the end of its input, as after Ctrl+D in a terminal.</summary>
     public void CloseInput() => _process.StandardInput.Close();
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id).</summary>
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id), unless it has exited.</summary>
     public void Interrupt()
     {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
         using Process kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit(5000);
     }
