@@ -22,6 +22,22 @@ if [ ! -d "$node_interop/node_modules/ws" ] || ! node -e '
   npm install --no-audit --no-fund --prefix "$node_interop"
 fi
 
+# The chat page's browser tests drive the system's Chromium through Playwright (whose driver comes in its NuGet package;
+# Playwright's own browser download is never used): install Debian's chromium package when it is missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "error: chromium is required by the browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs);" \
+      "install Debian's chromium package, or run this script as root or with sudo available" >&2
+    exit 1
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+
 dotnet build WebSocketProtocol.sln -c Release
 
 log=$(mktemp)

@@ -13,8 +13,13 @@
   let wanted = null;          // { room, name } once the user has asked to join
   let retryDelay = 1000;
   let retryTimer = null;
+  let reconnecting = false;   // the connection was lost and the page is trying again by itself
 
-  function setStatus(text) { status.textContent = text; }
+  // The status line, and its state for scripts and tests: idle, connecting, joined or reconnecting.
+  function setStatus(text, state) {
+    status.textContent = text;
+    status.dataset.state = state;
+  }
   function showNotice(text) { notice.textContent = text || ''; }
 
   function addLine(className, parts) {
@@ -55,12 +60,18 @@
   function connect() {
     if (!wanted) return;
     clearTimeout(retryTimer);
+    if (socket) {
+      // The previous socket (closed on a retry, maybe still connecting if the form was sent twice) must go quiet.
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      socket.close();
+    }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = `${scheme}//${location.host}/chat?room=${encodeURIComponent(wanted.room)}`;
-    setStatus('connecting…');
+    const state = reconnecting ? 'reconnecting' : 'connecting';
+    setStatus(`${state}…`, state);
     socket = new WebSocket(url);
     socket.onopen = () => {
-      setStatus(`connected to ${wanted.room}`);
+      setStatus(`connected to ${wanted.room}, joining…`, state);
       socket.send(JSON.stringify({ type: 'join', name: wanted.name }));
     };
     socket.onmessage = (event) => {
@@ -70,12 +81,13 @@
         case 'joined':
           joinedAs = message.name;
           retryDelay = 1000;
+          reconnecting = false;
           showNotice('');
           messages.replaceChildren();
           setMembers(message.members);
           $('join').hidden = true;
           $('chat').hidden = false;
-          setStatus(`${message.name} in ${message.room}`);
+          setStatus(`${message.name} in ${message.room}`, 'joined');
           $('text').focus();
           break;
         case 'history':
@@ -96,7 +108,7 @@
             socket.close(1000, 'pick another name');
             $('join').hidden = false;
             $('chat').hidden = true;
-            setStatus('not connected');
+            setStatus('not connected', 'idle');
           }
           break;
       }
@@ -105,7 +117,8 @@
       joinedAs = null;
       if (!wanted) return;
       const why = event.reason ? `: ${event.reason}` : '';
-      setStatus(`disconnected (${event.code}${why}); reconnecting in ${Math.round(retryDelay / 1000)} s`);
+      reconnecting = true;
+      setStatus(`disconnected (${event.code}${why}); reconnecting in ${Math.round(retryDelay / 1000)} s`, 'reconnecting');
       retryTimer = setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
     };
@@ -114,6 +127,8 @@
   $('join').addEventListener('submit', (event) => {
     event.preventDefault();
     wanted = { room: $('room').value.trim() || 'lobby', name: $('name').value.trim() };
+    reconnecting = false;
+    retryDelay = 1000;
     showNotice('');
     connect();
   });
@@ -129,5 +144,5 @@
   const params = new URLSearchParams(location.search);
   if (params.get('room')) $('room').value = params.get('room');
   if (params.get('name')) $('name').value = params.get('name');
-  setStatus('not connected');
+  setStatus('not connected', 'idle');
 })();

@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.Tasks;
 using WebSocketProtocol.Tests.Support;
 
@@ -9,29 +11,37 @@ namespace WebSocketProtocol.Tests.Samples;
 internal sealed class ChatServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    private ChatServerProcess(ChildProcess process, int port)
+    private ChatServerProcess(ChildProcess process, string host, int port)
     {
         Process = process;
+        Host = host;
         Port = port;
     }
 
     public ChildProcess Process { get; }
 
+    /// <summary>The host it listens on and pages use: <c>localhost</c> unless started with <c>--host</c>.</summary>
+    public string Host { get; }
+
     public int Port { get; }
 
     /// <summary>The page's origin, which the server accepts as its own.</summary>
-    public string Origin => $"http://localhost:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string Origin => $"http://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Starts the server with <c>--port 0</c> (or the port given) and the extra <paramref name="arguments"/>, and waits until it listens.</summary>
+    /// <summary>
+    /// Starts the server with <c>--port 0</c> (or the port given) and the extra <paramref name="arguments"/> (such as
+    /// <c>--host 127.0.0.1</c>), and waits until it listens.
+    /// </summary>
     public static async Task<ChatServerProcess> StartAsync(params string[] arguments)
     {
         string[] all = Array.IndexOf(arguments, "--port") >= 0 ? arguments : ["--port", "0", .. arguments];
         ChildProcess process = ChildProcess.StartSample("ChatServer", all);
         try
         {
-            string address = await process.WaitForLineAsync("Listening on http://localhost:", StartTimeout).ConfigureAwait(false);
-            return new ChatServerProcess(process, int.Parse(address, NumberStyles.None, CultureInfo.InvariantCulture));
+            var address = new Uri("http://" + await process.WaitForLineAsync("Listening on http://", StartTimeout).ConfigureAwait(false));
+            return new ChatServerProcess(process, address.Host, address.Port);
         }
         catch
         {
@@ -40,8 +50,43 @@ internal sealed class ChatServerProcess : IAsyncDisposable
         }
     }
 
-    public Uri ChatUri(string? room = null) =>
-        new($"ws://localhost:{Port.ToString(CultureInfo.InvariantCulture)}/chat" + (room is null ? string.Empty : "?room=" + Uri.EscapeDataString(room)));
+    /// <summary>
+    /// A loopback port that was free a moment ago (bound to 127.0.0.1:0 and released), for a server that must come back
+    /// on the same port.
+    /// </summary>
+    public static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
 
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
+    public Uri ChatUri(string? room = null) =>
+        new($"ws://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/chat" + (room is null ? string.Empty : "?room=" + Uri.EscapeDataString(room)));
+
+    /// <summary>
+    /// Stops the server as Ctrl+C does (it takes no notice of the end of its input, which is how <see cref="ChildProcess"/>
+    /// asks), so that it exits at once instead of being killed after a wait; then disposes the process.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Process.Interrupt();
+        try
+        {
+            await Process.WaitForExitAsync(StopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Disposing the process kills it.
+        }
+
+        await Process.DisposeAsync().ConfigureAwait(false);
+    }
 }

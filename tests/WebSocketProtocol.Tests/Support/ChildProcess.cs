@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -11,8 +12,8 @@ namespace WebSocketProtocol.Tests.Support;
 
 /// <summary>
 /// A program the tests run as a child process (a Node script from <c>tests/WebSocketProtocol.Tests/Interop/node</c>, or a
-/// sample built by the solution), its standard output read line by line. Disposing closes its standard input, waits
-/// briefly for it to exit, and kills the process tree it started if it has not.
+/// sample built by the solution), its standard output read line by line, its standard input written as if typed.
+/// Disposing closes its standard input, waits briefly for it to exit, and kills the process tree it started if it has not.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
@@ -64,6 +65,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>node <paramref name="script"/> <paramref name="arguments"/></c> in <see cref="ScriptsDirectory"/>.</summary>
@@ -95,9 +98,31 @@ internal sealed class ChildProcess : IAsyncDisposable
         return Start("dotnet", directory, sample, [assembly, .. arguments]);
     }
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id).</summary>
+    /// <summary>Writes <paramref name="line"/> and a line break to the process's standard input, as if typed.</summary>
+    public async Task WriteLineAsync(string line, TimeSpan timeout)
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line).WaitAsync(timeout).ConfigureAwait(false);
+            await _process.StandardInput.FlushAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{_name} did not read its input within {timeout}. {Describe()}");
+        }
+    }
+
+    /// <summary>Closes the process's standard input: it reads the end of its input, as after Ctrl+D in a terminal.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id), unless it has exited.</summary>
     public void Interrupt()
     {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
         using Process kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit(5000);
     }
@@ -111,6 +136,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
@@ -143,6 +169,18 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The process closed its output first.</exception>
     public async Task<string> WaitForLineAsync(string prefix, TimeSpan timeout)
     {
+        string line = await WaitForLineAsync(candidate => candidate.StartsWith(prefix, StringComparison.Ordinal), $"a line starting with '{prefix}'", timeout).ConfigureAwait(false);
+        return line.Substring(prefix.Length);
+    }
+
+    /// <summary>Reads standard output up to the first line that <paramref name="pattern"/> matches and returns it.</summary>
+    /// <exception cref="TimeoutException">No such line within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The process closed its output first.</exception>
+    public Task<string> WaitForLineAsync(Regex pattern, TimeSpan timeout) =>
+        WaitForLineAsync(pattern.IsMatch, $"a line matching /{pattern}/", timeout);
+
+    private async Task<string> WaitForLineAsync(Func<string, bool> wanted, string description, TimeSpan timeout)
+    {
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
@@ -150,19 +188,19 @@ internal sealed class ChildProcess : IAsyncDisposable
             {
                 while (_lines.Reader.TryRead(out string? line))
                 {
-                    if (line.StartsWith(prefix, StringComparison.Ordinal))
+                    if (wanted(line))
                     {
-                        return line.Substring(prefix.Length);
+                        return line;
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            throw new TimeoutException($"{_name} printed no line starting with '{prefix}' within {timeout}. {Describe()}");
+            throw new TimeoutException($"{_name} printed no {description} within {timeout}. {Describe()}");
         }
 
-        throw new InvalidOperationException($"{_name} closed its output before printing a line starting with '{prefix}'. {Describe()}");
+        throw new InvalidOperationException($"{_name} closed its output before printing {description}. {Describe()}");
     }
 
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
@@ -190,7 +228,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _process.StandardInput.Close();
+                CloseInput();
                 await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
         }

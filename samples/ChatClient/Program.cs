@@ -1,0 +1,56 @@
+using System;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using ChatClient;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions.Deflate;
+using WebSocketProtocol.Handshake;
+using WebSocketProtocol.Transport;
+
+// A console member of samples/ChatServer's rooms on the library's client role: join with --name (and --room), print
+// the room, say each line typed. See ClientArguments.Usage for the options and exit codes.
+ClientArguments? arguments = ClientArguments.Parse(args, out string? error);
+if (arguments is null)
+{
+    if (error is null)
+    {
+        Console.Out.Write(ClientArguments.Usage);
+        return ChatSession.ExitLeft;
+    }
+
+    Console.Error.Write(error + "\n" + ClientArguments.Usage);
+    return ChatSession.ExitUsage;
+}
+
+// Names and messages are any Unicode: read and write UTF-8 whatever the locale says.
+Console.InputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+Console.OutputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+using var quit = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Ctrl+C leaves the room with a closing handshake instead of killing the process.
+    e.Cancel = true;
+    quit.Cancel();
+};
+
+// Offer permessage-deflate as browsers do; the connection applies whatever the server agreed to.
+var clientOptions = new WebSocketClientOptions();
+clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
+WebSocketClientConnection transport;
+try
+{
+    transport = await WebSocketClient.ConnectAsync(arguments.Uri, clientOptions, quit.Token);
+}
+catch (Exception exception) when (exception is WebSocketHandshakeException or SocketException or OperationCanceledException)
+{
+    Console.Error.WriteLine($"Could not connect to {arguments.Uri}: {exception.Message}");
+    return ChatSession.ExitNoConnection;
+}
+
+using (transport)
+{
+    using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+    return await new ChatSession(connection, Console.Out).RunAsync(arguments.Name, Console.In, quit.Token);
+}
