@@ -1,5 +1,6 @@
 using System;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using ChatClient;
@@ -34,6 +35,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     quit.Cancel();
 };
+
+// So does a polite request to stop (SIGTERM, as a service manager or `kill` sends).
+using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    quit.Cancel();
+});
 
 // Offer permessage-deflate as browsers do; the connection applies whatever the server agreed to.
 var clientOptions = new WebSocketClientOptions();

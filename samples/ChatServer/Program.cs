@@ -50,6 +50,8 @@ WebApplication app = builder.Build();
 await app.StartAsync();
 int port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
     .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal)).Port).First();
-Console.WriteLine($"Listening on http://{arguments.Host}:{port}");
+// An IPv6 address goes in brackets in a URL (RFC 3986 section 3.2.2).
+string shownHost = arguments.Host.Contains(':', StringComparison.Ordinal) ? $"[{arguments.Host}]" : arguments.Host;
+Console.WriteLine($"Listening on http://{shownHost}:{port}");
 await app.WaitForShutdownAsync();
 return 0;

@@ -43,7 +43,7 @@ public class ChatClientTests
     }
 
     [Fact]
-    public async Task The_console_client_prints_the_history_and_leaves_with_1000_on_quit_and_on_ctrl_c()
+    public async Task The_console_client_prints_the_history_and_leaves_with_1000_on_quit_and_when_told_to_stop()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync();
         var (alice, _, _) = await ChatTestClient.JoinAsync(server.ChatUri(), "alice");
@@ -63,7 +63,7 @@ public class ChatClientTests
             await using (ChildProcess interrupted = StartClient(server.ChatUri(), "--name", "interrupted"))
             {
                 await interrupted.WaitForLineAsync("joined ", Bound);
-                interrupted.Interrupt();
+                interrupted.Stop();
                 Assert.Equal(0, await interrupted.WaitForExitAsync(Bound));
                 Assert.Equal("1000", await interrupted.WaitForLineAsync("closed ", Bound));
             }
@@ -99,7 +99,7 @@ public class ChatClientTests
         {
             await using ChildProcess member = StartClient(server.ChatUri(), "--name", "member");
             await member.WaitForLineAsync("joined ", Bound);
-            server.Process.Interrupt();
+            server.Process.Stop();
             Assert.Equal("1001 server shutting down", await member.WaitForLineAsync("closed ", Bound));
             Assert.Equal(3, await member.WaitForExitAsync(Bound));
         }

@@ -77,7 +77,7 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        Process.Interrupt();
+        Process.Stop();
         try
         {
             await Process.WaitForExitAsync(StopTimeout).ConfigureAwait(false);

@@ -296,7 +296,7 @@ public class ChatServerTests
     }
 
     [Fact]
-    public async Task Ctrl_C_closes_every_connection_with_1001_and_the_server_exits()
+    public async Task Stopping_the_server_as_Ctrl_C_does_closes_every_connection_with_1001_and_the_server_exits()
     {
         ChatServerProcess server = await ChatServerProcess.StartAsync();
         await using (server)
@@ -306,7 +306,7 @@ public class ChatServerTests
             using (one)
             using (two)
             {
-                server.Process.Interrupt();
+                server.Process.Stop();
                 Assert.Equal(1001, (await one.SkipUntilAsync("close")).GetProperty("code").GetInt32());
                 Assert.Equal(1001, (await two.SkipUntilAsync("close")).GetProperty("code").GetInt32());
                 Assert.Equal(0, await server.Process.WaitForExitAsync(Bound));

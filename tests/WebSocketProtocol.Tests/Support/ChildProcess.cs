@@ -115,15 +115,19 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Closes the process's standard input: it reads the end of its input, as after Ctrl+D in a terminal.</summary>
     public void CloseInput() => _process.StandardInput.Close();
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, to this process only (by its id), unless it has exited.</summary>
-    public void Interrupt()
+    /// <summary>
+    /// Sends SIGTERM to this process only (by its id), unless it has exited. The samples treat it as Ctrl+C (the ASP.NET
+    /// host's lifetime and the chat client's handler take both); SIGINT itself is not used because a test run started as a
+    /// background job hands its children SIGINT already ignored, which .NET then leaves ignored.
+    /// </summary>
+    public void Stop()
     {
         if (_process.HasExited)
         {
             return;
         }
 
-        using Process kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        using Process kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit(5000);
     }
 
