@@ -49,7 +49,7 @@ internal static class ConnectionMemory
 
     private static async Task MeasureAsync(string configuration)
     {
-        byte[] message = Encoding.UTF8.GetBytes(string.Concat(CompressedEchoBenchmarks.ChatLines(16).Select(line => Encoding.UTF8.GetString(line))));
+        byte[] message = Encoding.UTF8.GetBytes(string.Concat(SamplePayloads.ChatLines(16).Select(line => Encoding.UTF8.GetString(line))));
         var buffer = new byte[64 * 1024];
         var keep = new IDisposable[2 * Pairs];
 

@@ -1,0 +1,126 @@
+using System;
+using System.Globalization;
+using WebSocketProtocol.Connection;
+
+namespace WebSocketProtocol.LoadTool;
+
+/// <summary>What the echo scenario does; see <see cref="Usage"/> for the command line.</summary>
+public sealed record EchoOptions
+{
+    /// <summary>The command line.</summary>
+    public const string Usage =
+        "Usage: LoadTool echo --url ws://127.0.0.1:PORT/PATH [options]\n" +
+        "  --connections C      connections (default 64)\n" +
+        "  --in-flight W        messages each connection keeps in flight (default 16)\n" +
+        "  --size S             payload bytes per message (default 16)\n" +
+        "  --type binary|text   message type; text is JSON of exactly S bytes (default binary)\n" +
+        "  --warmup SECONDS     traffic before the measured window (default 1)\n" +
+        "  --duration SECONDS   the measured window (default 5; at most 600)\n" +
+        "  --max-messages N     stop sending after N messages in all, even inside the window (default 100000000)\n" +
+        "  --server-pid PID     the server's process, for its CPU time per message over the window (/proc/PID/stat)\n" +
+        "  --verify-every N     compare every Nth echo's bytes as well as its type and length (default 64; 1 = all)\n" +
+        "Only loopback addresses are accepted. Prints a summary and a RESULT line of key=value pairs; exit code 0 when\n" +
+        "messages were echoed and every one verified, 1 otherwise, 2 for a bad command line.\n";
+
+    /// <summary>The server's echo endpoint; a loopback address.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>Number of connections.</summary>
+    public int Connections { get; init; } = 64;
+
+    /// <summary>Messages each connection keeps in flight.</summary>
+    public int InFlight { get; init; } = 16;
+
+    /// <summary>Payload length in bytes.</summary>
+    public int PayloadSize { get; init; } = 16;
+
+    /// <summary>Text (JSON) or binary (random bytes).</summary>
+    public WebSocketMessageType MessageType { get; init; } = WebSocketMessageType.Binary;
+
+    /// <summary>Traffic before the measured window.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The measured window.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages sent in all (warmup included) after which sending stops.</summary>
+    public long MaxMessages { get; init; } = 100_000_000;
+
+    /// <summary>The server process whose CPU time is measured, if any.</summary>
+    public int? ServerPid { get; init; }
+
+    /// <summary>Every how many echoes per connection the payload bytes are compared too.</summary>
+    public int VerifyEvery { get; init; } = 64;
+
+    /// <summary>Parses the arguments after <c>echo</c>; <see langword="null"/> with <paramref name="error"/> set when they are wrong.</summary>
+    public static EchoOptions? Parse(string[] args, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        Uri? url = null;
+        var options = new EchoOptions { Url = new Uri("ws://127.0.0.1/") };
+        error = null;
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            string name = args[i];
+            if (i + 1 >= args.Length)
+            {
+                error = $"{name} needs a value.";
+                return null;
+            }
+
+            string value = args[i + 1];
+            switch (name)
+            {
+                case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
+                    url = parsed;
+                    break;
+                case "--connections" when PositiveInt(value, 100_000) is int c:
+                    options = options with { Connections = c };
+                    break;
+                case "--in-flight" when PositiveInt(value, 4096) is int w:
+                    options = options with { InFlight = w };
+                    break;
+                case "--size" when PositiveInt(value, 16 * 1024 * 1024) is int s:
+                    options = options with { PayloadSize = s };
+                    break;
+                case "--type" when value is "binary" or "text":
+                    options = options with { MessageType = value == "text" ? WebSocketMessageType.Text : WebSocketMessageType.Binary };
+                    break;
+                case "--warmup" when Seconds(value, allowZero: true) is TimeSpan warmup:
+                    options = options with { Warmup = warmup };
+                    break;
+                case "--duration" when Seconds(value, allowZero: false) is TimeSpan duration:
+                    options = options with { Duration = duration };
+                    break;
+                case "--max-messages" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long max) && max > 0:
+                    options = options with { MaxMessages = max };
+                    break;
+                case "--server-pid" when PositiveInt(value, int.MaxValue) is int pid:
+                    options = options with { ServerPid = pid };
+                    break;
+                case "--verify-every" when PositiveInt(value, int.MaxValue) is int every:
+                    options = options with { VerifyEvery = every };
+                    break;
+                default:
+                    error = $"Unknown option or bad value: {name} {value}";
+                    return null;
+            }
+        }
+
+        if (url is null)
+        {
+            error = "--url ws://127.0.0.1:PORT/PATH is required.";
+            return null;
+        }
+
+        return options with { Url = url };
+    }
+
+    private static int? PositiveInt(string value, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 && n <= max ? n : null;
+
+    private static TimeSpan? Seconds(string value, bool allowZero) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double s) && (s > 0 || (allowZero && s == 0)) && s <= 600
+            ? TimeSpan.FromSeconds(s)
+            : null;
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Threading.Tasks;
+
+namespace WebSocketProtocol.LoadTool;
+
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/LoadTool -- echo --url ws://127.0.0.1:PORT/echo ...</c>.</summary>
+public static class Program
+{
+    /// <summary>Runs the scenario named first on the command line (only <c>echo</c> so far).</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || args[0] != "echo")
+        {
+            await Console.Error.WriteAsync(EchoOptions.Usage).ConfigureAwait(false);
+            return args.Length == 0 || args[0] is "--help" or "-h" ? 0 : 2;
+        }
+
+        EchoOptions? options = EchoOptions.Parse(args[1..], out string? error);
+        if (options is null)
+        {
+            await Console.Error.WriteAsync(error + "\n" + EchoOptions.Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        EchoResult result = await EchoScenario.RunAsync(options, line => Console.WriteLine(line)).ConfigureAwait(false);
+        Console.WriteLine(result.Describe());
+        Console.WriteLine(result.ResultLine());
+        return result.Succeeded ? 0 : 1;
+    }
+}

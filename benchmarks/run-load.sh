@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Echo load comparison (issue 7): builds Release, starts each server on a free loopback port, runs the load tool's echo
+# scenarios against every server in turn (interleaved) for several rounds, stops every server by its PID and prints the
+# medians with ratios to the Kestrel reference (ManagedWebSocket), server CPU per message included.
+#
+#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--no-build]
+#
+# --rounds N   rounds of every scenario on every server (default 3)
+# --quick      0.3 s warmup and 1 s windows, for checking the script itself; the numbers mean little
+# --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
+#              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound), node = Node ws
+# Each run of the load tool is bounded by its window and a message budget, and by `timeout` besides.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+rounds=3
+warmup=1
+duration=5
+servers="sample kestrel raw node"
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --quick) warmup=0.3; duration=1; shift ;;
+    --servers) servers="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  esac
+done
+
+# Scenarios: payload bytes, type, connections, in flight.
+scenarios=("16 binary 64 16" "65536 binary 64 16" "1024 binary 512 16")
+
+# 512 connections need 512 descriptors in the load tool and as many in each server, plus the runtime's own.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
+  ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fi
+
+node_interop=tests/WebSocketProtocol.Tests/Interop/node
+case " $servers " in
+  *" node "*)
+    if [ ! -d "$node_interop/node_modules/ws" ]; then
+      npm install --no-audit --no-fund --prefix "$node_interop"
+    fi ;;
+esac
+if [ "$build" = 1 ]; then
+  dotnet build WebSocketProtocol.sln -c Release
+fi
+
+work=$(mktemp -d)
+declare -A pid port
+cleanup() {
+  for name in "${!pid[@]}"; do
+    if kill -0 "${pid[$name]}" 2>/dev/null; then
+      kill "${pid[$name]}" 2>/dev/null || true
+    fi
+  done
+  for name in "${!pid[@]}"; do
+    for _ in $(seq 50); do kill -0 "${pid[$name]}" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "${pid[$name]}" 2>/dev/null; then kill -9 "${pid[$name]}" 2>/dev/null || true; fi
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_server() {
+  local name="$1" out="$work/$1.out"
+  case "$name" in
+    sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost >"$out" 2>&1 & ;;
+    kestrel) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --port 0 >"$out" 2>&1 & ;;
+    raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --port 0 >"$out" 2>&1 & ;;
+    node) node benchmarks/node-echo-server.js --port 0 >"$out" 2>&1 & ;;
+    *) echo "unknown server: $name" >&2; exit 2 ;;
+  esac
+  pid[$name]=$!
+  for _ in $(seq 300); do
+    if grep -q '^Listening on http://' "$out"; then
+      port[$name]=$(sed -n 's|^Listening on http://[^:]*:\([0-9]*\).*|\1|p' "$out" | head -1)
+      echo "started $name: PID ${pid[$name]}, port ${port[$name]}"
+      return
+    fi
+    sleep 0.1
+  done
+  echo "error: $name did not start: $(cat "$out")" >&2
+  exit 1
+}
+
+for name in $servers; do start_server "$name"; done
+
+results="$work/results"
+: >"$results"
+limit=$(awk -v w="$warmup" -v d="$duration" 'BEGIN { printf "%d", w + d + 60 }')
+for round in $(seq "$rounds"); do
+  for scenario in "${scenarios[@]}"; do
+    read -r size type connections inflight <<<"$scenario"
+    for name in $servers; do
+      label="$size B $type ${connections}x$inflight"
+      line=$(timeout "$limit" dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll echo \
+        --url "ws://127.0.0.1:${port[$name]}/echo" --connections "$connections" --in-flight "$inflight" --size "$size" \
+        --type "$type" --warmup "$warmup" --duration "$duration" --server-pid "${pid[$name]}" | grep '^RESULT' || true)
+      if [ -z "$line" ]; then line="RESULT msgs_per_s=0 errors=1"; fi
+      echo "round $round | $label | $name | ${line#RESULT }"
+      echo "$label|$name|${line#RESULT }" >>"$results"
+    done
+  done
+done
+
+# value KEY FIELDS: the value of KEY=... in a RESULT line's fields.
+value() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+# median LABEL SERVER KEY: the median over the rounds.
+median() {
+  grep -F "$1|$2|" "$results" | while IFS='|' read -r _ _ fields; do value "$3" "$fields"; done | grep -v '^na$' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "na"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "na" || b == "na" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+echo
+echo "Echo medians of $rounds rounds (${warmup} s warmup, ${duration} s window); ratios against kestrel (ManagedWebSocket)"
+echo
+echo "| scenario | server | msg/s | vs kestrel | MiB/s | p50 us | p99 us | server CPU us/msg | vs kestrel | errors |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for scenario in "${scenarios[@]}"; do
+  read -r size type connections inflight <<<"$scenario"
+  label="$size B $type ${connections}x$inflight"
+  base_rate=$(median "$label" kestrel msgs_per_s)
+  base_cpu=$(median "$label" kestrel server_cpu_us_per_msg)
+  for name in $servers; do
+    rate=$(median "$label" "$name" msgs_per_s)
+    cpu=$(median "$label" "$name" server_cpu_us_per_msg)
+    errors=$(grep -F "$label|$name|" "$results" | while IFS='|' read -r _ _ fields; do value errors "$fields"; done | awk '{ s += $1 } END { print s + 0 }')
+    printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$name" "$rate" "$(ratio "$rate" "$base_rate")" \
+      "$(median "$label" "$name" mib_per_s)" "$(median "$label" "$name" p50_us)" "$(median "$label" "$name" p99_us)" \
+      "$cpu" "$(ratio "$cpu" "$base_cpu")" "$errors"
+  done
+done

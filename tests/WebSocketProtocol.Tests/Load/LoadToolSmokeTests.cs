@@ -1,0 +1,48 @@
+using System;
+using System.Globalization;
+using System.Threading.Tasks;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.LoadTool;
+using WebSocketProtocol.Tests.Samples;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Load;
+
+/// <summary>
+/// The load tool's echo scenario (benchmarks/LoadTool), run in this process for about a second against the sample server
+/// on loopback: it must finish by itself with echoes counted, every one verified and no error. No timing is asserted.
+/// </summary>
+public sealed class LoadToolSmokeTests
+{
+    [Theory]
+    [InlineData(16, WebSocketMessageType.Binary, 8, 16)]
+    [InlineData(1024, WebSocketMessageType.Text, 16, 4)]
+    [InlineData(65536, WebSocketMessageType.Binary, 4, 4)]
+    public async Task Echo_against_the_sample_server_verifies_every_echo(int size, WebSocketMessageType type, int connections, int inFlight)
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        var options = new EchoOptions
+        {
+            Url = new Uri($"ws://127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}/echo"),
+            Connections = connections,
+            InFlight = inFlight,
+            PayloadSize = size,
+            MessageType = type,
+            Warmup = TimeSpan.FromSeconds(0.2),
+            Duration = TimeSpan.FromSeconds(1),
+            MaxMessages = 5_000_000,
+            ServerPid = server.Process.Id,
+            VerifyEvery = 1,
+        };
+
+        EchoResult result = await EchoScenario.RunAsync(options);
+
+        Assert.True(result.Errors.Count == 0, result.Describe());
+        Assert.True(result.WindowMessages > 0, result.Describe());
+        Assert.True(result.Verified >= result.WindowMessages, result.Describe());
+        Assert.Equal(result.Verified, result.ContentChecked);
+        Assert.NotNull(result.ServerCpu);
+        Assert.True(result.Succeeded);
+        Assert.StartsWith("RESULT msgs_per_s=", result.ResultLine(), StringComparison.Ordinal);
+    }
+}
