@@ -19,6 +19,7 @@ internal sealed class Deflater
 
     // How far down a hash chain to look, and a match long enough to stop looking: a fast compressor's trade.
     private const int MaxChain = 8;
+    private const int MaxInsertLength = 16;
     private const int NiceLength = 64;
     private const int MinDynamicTokens = 128;
     private const int MaxStoredLength = ushort.MaxValue;
@@ -501,9 +502,16 @@ internal sealed class Deflater
                     _literalFrequencies[LengthSymbol(bestLength, out _, out _)]++;
                     _distanceFrequencies[DistanceSymbol(bestDistance, out _, out _)]++;
 
-                    // Index the positions the match covers, so later data can refer into it.
-                    for (int i = position + 1; i < position + bestLength && end - i >= MinMatch; i++)
+                    // Index the positions a short match covers, so later data can refer into it; inside a long match (repeated
+                    // content, already well served by the distance just found) only its first and last few are indexed.
+                    int covered = position + bestLength;
+                    for (int i = position + 1; i < covered && end - i >= MinMatch; i++)
                     {
+                        if (i == position + MaxInsertLength && covered - MaxInsertLength > i)
+                        {
+                            i = covered - MaxInsertLength;
+                        }
+
                         Insert(Hash(data, i), dataStart + i);
                     }
 
