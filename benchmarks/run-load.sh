@@ -3,12 +3,14 @@
 # scenarios against every server in turn (interleaved) for several rounds, stops every server by its PID and prints the
 # medians with ratios to the Kestrel reference (ManagedWebSocket), server CPU per message included.
 #
-#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--no-build]
+#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--idle "1000 10000"] [--no-build]
 #
 # --rounds N   rounds of every scenario on every server (default 3)
 # --quick      0.3 s warmup and 1 s windows, for checking the script itself; the numbers mean little
 # --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
 #              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound), node = Node ws
+# --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
+#              growth of the server's resident set per idle connection ("" skips it)
 # Each run of the load tool is bounded by its window and a message budget, and by `timeout` besides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,22 +21,24 @@ warmup=1
 duration=5
 servers="sample kestrel raw node"
 build=1
+idle="1000 10000"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --quick) warmup=0.3; duration=1; shift ;;
     --servers) servers="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    --idle) idle="$2"; shift 2 ;;
+    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
   esac
 done
 
 # Scenarios: payload bytes, type, connections, in flight.
 scenarios=("16 binary 64 16" "65536 binary 64 16" "1024 binary 512 16")
 
-# 512 connections need 512 descriptors in the load tool and as many in each server, plus the runtime's own.
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
-  ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# 10,000 idle connections need as many descriptors in the load tool and in each server, plus the runtime's own.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 32768 ]; then
+  ulimit -n 32768 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 fi
 
 node_interop=tests/WebSocketProtocol.Tests/Interop/node
@@ -115,22 +119,43 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "na" || b == "na" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
-echo
-echo "Echo medians of $rounds rounds (${warmup} s warmup, ${duration} s window); ratios against kestrel (ManagedWebSocket)"
-echo
-echo "| scenario | server | msg/s | vs kestrel | MiB/s | p50 us | p99 us | server CPU us/msg | vs kestrel | errors |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for scenario in "${scenarios[@]}"; do
-  read -r size type connections inflight <<<"$scenario"
-  label="$size B $type ${connections}x$inflight"
-  base_rate=$(median "$label" kestrel msgs_per_s)
-  base_cpu=$(median "$label" kestrel server_cpu_us_per_msg)
-  for name in $servers; do
-    rate=$(median "$label" "$name" msgs_per_s)
-    cpu=$(median "$label" "$name" server_cpu_us_per_msg)
-    errors=$(grep -F "$label|$name|" "$results" | while IFS='|' read -r _ _ fields; do value errors "$fields"; done | awk '{ s += $1 } END { print s + 0 }')
-    printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$name" "$rate" "$(ratio "$rate" "$base_rate")" \
-      "$(median "$label" "$name" mib_per_s)" "$(median "$label" "$name" p50_us)" "$(median "$label" "$name" p99_us)" \
-      "$cpu" "$(ratio "$cpu" "$base_cpu")" "$errors"
+if [ "$rounds" -gt 0 ]; then
+  echo
+  echo "Echo medians of $rounds rounds (${warmup} s warmup, ${duration} s window); ratios against kestrel (ManagedWebSocket)"
+  echo
+  echo "| scenario | server | msg/s | vs kestrel | MiB/s | p50 us | p99 us | server CPU us/msg | vs kestrel | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for scenario in "${scenarios[@]}"; do
+    read -r size type connections inflight <<<"$scenario"
+    label="$size B $type ${connections}x$inflight"
+    base_rate=$(median "$label" kestrel msgs_per_s)
+    base_cpu=$(median "$label" kestrel server_cpu_us_per_msg)
+    for name in $servers; do
+      rate=$(median "$label" "$name" msgs_per_s)
+      cpu=$(median "$label" "$name" server_cpu_us_per_msg)
+      errors=$(grep -F "$label|$name|" "$results" | while IFS='|' read -r _ _ fields; do value errors "$fields"; done | awk '{ s += $1 } END { print s + 0 }')
+      printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$name" "$rate" "$(ratio "$rate" "$base_rate")" \
+        "$(median "$label" "$name" mib_per_s)" "$(median "$label" "$name" p50_us)" "$(median "$label" "$name" p99_us)" \
+        "$cpu" "$(ratio "$cpu" "$base_cpu")" "$errors"
+    done
   done
-done
+fi
+
+if [ -n "$idle" ]; then
+  echo
+  echo "Idle connections (opened 64 at a time, held 3 s); resident set growth of the server per connection"
+  echo
+  echo "| connections | server | handshakes/s | server RSS per connection (KiB) | failures | dropped |"
+  echo "|---:|---|---:|---:|---:|---:|"
+  for count in $idle; do
+    for name in $servers; do
+      line=$(timeout 300 dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll idle --url "ws://127.0.0.1:${port[$name]}/echo" \
+        --connections "$count" --duration 3 --server-pid "${pid[$name]}" | grep '^RESULT' || true)
+      if [ -z "$line" ]; then line="RESULT failures=$count"; fi
+      printf '| %s | %s | %s | %s | %s | %s |\n' "$count" "$name" "$(value handshakes_per_s "$line")" \
+        "$(value server_rss_kib_per_connection "$line")" "$(value failures "$line")" "$(value dropped "$line")"
+      # Let the server settle (and Kestrel close what the tool dropped) before the next one is measured.
+      sleep 2
+    done
+  done
+fi

@@ -19,6 +19,8 @@ public sealed record EchoOptions
         "  --max-messages N     stop sending after N messages in all, even inside the window (default 100000000)\n" +
         "  --server-pid PID     the server's process, for its CPU time per message over the window (/proc/PID/stat)\n" +
         "  --verify-every N     compare every Nth echo's bytes as well as its type and length (default 64; 1 = all)\n" +
+        "       LoadTool idle --url ... --connections K --duration HOLD_SECONDS --server-pid PID\n" +
+        "  opens K idle connections, holds them, reports handshakes/s and the server's resident set per connection.\n" +
         "Only loopback addresses are accepted. Prints a summary and a RESULT line of key=value pairs; exit code 0 when\n" +
         "messages were echoed and every one verified, 1 otherwise, 2 for a bad command line.\n";
 

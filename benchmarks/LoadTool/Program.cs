@@ -6,11 +6,11 @@ namespace WebSocketProtocol.LoadTool;
 /// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/LoadTool -- echo --url ws://127.0.0.1:PORT/echo ...</c>.</summary>
 public static class Program
 {
-    /// <summary>Runs the scenario named first on the command line (only <c>echo</c> so far).</summary>
+    /// <summary>Runs the scenario named first on the command line: <c>echo</c>, or <c>idle</c> (the same options; see <see cref="IdleScenario"/>).</summary>
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length == 0 || args[0] != "echo")
+        if (args.Length == 0 || args[0] is not ("echo" or "idle"))
         {
             await Console.Error.WriteAsync(EchoOptions.Usage).ConfigureAwait(false);
             return args.Length == 0 || args[0] is "--help" or "-h" ? 0 : 2;
@@ -21,6 +21,13 @@ public static class Program
         {
             await Console.Error.WriteAsync(error + "\n" + EchoOptions.Usage).ConfigureAwait(false);
             return 2;
+        }
+
+        if (args[0] == "idle")
+        {
+            (bool succeeded, string line) = await IdleScenario.RunAsync(options, message => Console.WriteLine(message)).ConfigureAwait(false);
+            Console.WriteLine(line);
+            return succeeded ? 0 : 1;
         }
 
         EchoResult result = await EchoScenario.RunAsync(options, line => Console.WriteLine(line)).ConfigureAwait(false);

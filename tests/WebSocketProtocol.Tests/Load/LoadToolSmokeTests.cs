@@ -9,8 +9,9 @@ using Xunit;
 namespace WebSocketProtocol.Tests.Load;
 
 /// <summary>
-/// The load tool's echo scenario (benchmarks/LoadTool), run in this process for about a second against the sample server
-/// on loopback: it must finish by itself with echoes counted, every one verified and no error. No timing is asserted.
+/// The load tool's scenarios (benchmarks/LoadTool), run in this process for about a second against the sample server on
+/// loopback: echo must finish by itself with echoes counted, every one verified and no error; idle must open every
+/// connection and find them all still open. No timing is asserted.
 /// </summary>
 public sealed class LoadToolSmokeTests
 {
@@ -44,5 +45,24 @@ public sealed class LoadToolSmokeTests
         Assert.NotNull(result.ServerCpu);
         Assert.True(result.Succeeded);
         Assert.StartsWith("RESULT msgs_per_s=", result.ResultLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Idle_connections_against_the_sample_server_all_open_stay_open_and_the_server_memory_is_read()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        var options = new EchoOptions
+        {
+            Url = new Uri($"ws://127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}/echo"),
+            Connections = 300,
+            Duration = TimeSpan.FromSeconds(0.5),
+            ServerPid = server.Process.Id,
+        };
+
+        (bool succeeded, string result) = await IdleScenario.RunAsync(options, _ => { });
+
+        Assert.True(succeeded, result);
+        Assert.Contains("connections=300 failures=0 dropped=0 ", result, StringComparison.Ordinal);
+        Assert.DoesNotContain("server_rss_kib_per_connection=n/a", result, StringComparison.Ordinal);
     }
 }
