@@ -22,15 +22,55 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
     private readonly ServerArguments _arguments;
     private readonly ChatEndpoint _chat;
     private readonly CancellationToken _stopping;
+    private readonly WebSocketConnectionOptions _echoOptions;
+    private readonly WebSocketConnectionOptions _chatOptions;
 
     public WebSocketConnectionHandler(ServerArguments arguments, ChatEndpoint chat, IHostApplicationLifetime lifetime)
     {
         _arguments = arguments;
         _chat = chat;
         _stopping = lifetime.ApplicationStopping;
+
+        // One set of options for every connection of each kind: they depend only on the command line.
+        _echoOptions = WebSocketConnectionOptions.ForServer();
+        _echoOptions.MaxMessageSize = arguments.MaxMessageSize;
+
+        // A chat message is text of bounded length: its JSON in UTF-8 fits comfortably in four bytes a character.
+        _chatOptions = WebSocketConnectionOptions.ForServer();
+        _chatOptions.MaxMessageSize = Math.Max(4096, (arguments.MaxChatMessage * 4L) + 1024);
+        _chatOptions.CloseTimeout = TimeSpan.FromSeconds(5);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext context)
+    {
+        (ServerHandshakeResult handshake, string? path, string room) = await AcceptAsync(context);
+        if (handshake.Outcome == HandshakeOutcome.NotWebSocket)
+        {
+            await StaticFiles.AnswerAsync(context.Transport.Output, handshake.Request!);
+            return;
+        }
+
+        if (handshake.Outcome != HandshakeOutcome.Accepted)
+        {
+            return;
+        }
+
+        if (path == "/chat")
+        {
+            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake.Subprotocol, handshake.Extensions);
+            await _chat.RunAsync(chatConnection, room, _stopping);
+            return;
+        }
+
+        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _echoOptions, handshake.Subprotocol, handshake.Extensions);
+        await EchoEndpoint.RunAsync(connection, _stopping);
+    }
+
+    /// <summary>
+    /// The opening handshake, in a method of its own so that its options and filter are garbage once it is done rather
+    /// than held for the connection's whole life: an idle connection should cost little.
+    /// </summary>
+    private async Task<(ServerHandshakeResult Handshake, string? Path, string Room)> AcceptAsync(ConnectionContext context)
     {
         // Browsers may connect from the page's own origin or an allowed one (RFC 6455 section 10.2); other clients send none.
         var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.SameOrigin };
@@ -56,31 +96,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         };
 
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, _stopping);
-        if (handshake.Outcome == HandshakeOutcome.NotWebSocket)
-        {
-            await StaticFiles.AnswerAsync(context.Transport.Output, handshake.Request!);
-            return;
-        }
-
-        if (handshake.Outcome != HandshakeOutcome.Accepted)
-        {
-            return;
-        }
-
-        var options = WebSocketConnectionOptions.ForServer();
-        if (path == "/chat")
-        {
-            // A chat message is text of bounded length: its JSON in UTF-8 fits comfortably in four bytes a character.
-            options.MaxMessageSize = Math.Max(4096, (_arguments.MaxChatMessage * 4L) + 1024);
-            options.CloseTimeout = TimeSpan.FromSeconds(5);
-            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol, handshake.Extensions);
-            await _chat.RunAsync(chatConnection, room, _stopping);
-            return;
-        }
-
-        options.MaxMessageSize = _arguments.MaxMessageSize;
-        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, options, handshake.Subprotocol, handshake.Extensions);
-        await EchoEndpoint.RunAsync(connection, _stopping);
+        return (handshake, path, room);
     }
 
     /// <summary>The <c>room</c> query parameter (percent-decoded), "lobby" when absent, <see langword="null"/> when malformed.</summary>

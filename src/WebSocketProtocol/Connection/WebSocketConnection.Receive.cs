@@ -31,7 +31,8 @@ public sealed partial class WebSocketConnection
     private Frame _piece;
     private long _pieceOffset;
 
-    // The pooled buffer whole messages are assembled in.
+    // The pooled buffer whole messages are assembled in, taken when a message's first bytes are in; and those first bytes.
+    private readonly byte[] _firstBytes = new byte[64];
     private byte[]? _messageBuffer;
 
     // A compressed message (RFC 7692): its payload is unmasked into a small pooled buffer and inflated from there into the
@@ -108,8 +109,23 @@ public sealed partial class WebSocketConnection
         EnterReceive();
         try
         {
-            _messageBuffer ??= ArrayPool<byte>.Shared.Rent(4096);
-            int length = 0;
+            // The previous message's memory goes back to the pool now (it was valid until this call). While it waits for the
+            // next message the connection holds only a few bytes of its own, so an idle connection keeps no pooled buffer.
+            ReturnMessageBuffer();
+            ReceiveResult first = await ReceiveCoreAsync(_firstBytes, cancellationToken).ConfigureAwait(false);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                return new WebSocketMessage(WebSocketMessageType.Close, ReadOnlyMemory<byte>.Empty, first.CloseStatus, first.CloseReason);
+            }
+
+            int length = first.Count;
+            _messageBuffer = ArrayPool<byte>.Shared.Rent(first.EndOfMessage ? Math.Max(length, 1) : 4096);
+            _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
+            if (first.EndOfMessage)
+            {
+                return new WebSocketMessage(first.MessageType, _messageBuffer.AsMemory(0, length));
+            }
+
             while (true)
             {
                 if (length == _messageBuffer.Length)
