@@ -23,7 +23,7 @@ if (arguments is null)
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(arguments);
-builder.Services.AddSingleton(new RoomRegistry(historyLimit: 100));
+builder.Services.AddSingleton(new RoomRegistry(historyLimit: 100, arguments.MaxRooms));
 builder.Services.AddSingleton<ChatEndpoint>();
 
 // Ctrl+C closes every connection with 1001; give the closing handshakes a moment before the process exits.

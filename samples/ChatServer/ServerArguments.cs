@@ -5,7 +5,7 @@ using System.Globalization;
 namespace ChatServer;
 
 /// <summary>The command line (see <see cref="Usage"/>).</summary>
-internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, IReadOnlyList<string> AllowedOrigins)
+internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins)
 {
     public const string Usage =
         "Usage: ChatServer [options]\n" +
@@ -15,6 +15,7 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --max-chat-message CHARS  longest chat message (default 2000)\n" +
         "  --rate N                  chat messages a second per connection, bursts of twice that (default 5)\n" +
         "  --max-queue N             frames waiting for one slow reader before it is cut off with 1013 (default 256)\n" +
+        "  --max-rooms N             rooms the server keeps; joining a new one past that closes with 1008 (default 1000)\n" +
         "  --allowed-origin ORIGIN   a browser origin allowed besides the page's own (repeatable), e.g. http://example.com\n" +
         "  --help                    this text\n" +
         "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo.\n";
@@ -27,6 +28,7 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         int maxChatMessage = 2000;
         double rate = 5;
         int maxQueue = 256;
+        int maxRooms = 1000;
         var origins = new List<string>();
         error = null;
         for (int i = 0; i < args.Length; i++)
@@ -64,6 +66,9 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--max-queue" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int q) && q > 0:
                     maxQueue = q;
                     break;
+                case "--max-rooms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int rooms) && rooms > 0:
+                    maxRooms = rooms;
+                    break;
                 case "--allowed-origin" when Uri.TryCreate(value, UriKind.Absolute, out _):
                     origins.Add(value.TrimEnd('/'));
                     break;
@@ -73,6 +78,6 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
             }
         }
 
-        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, origins);
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins);
     }
 }

@@ -35,7 +35,14 @@ internal sealed class ChatEndpoint
 
     public async Task RunAsync(WebSocketConnection connection, string roomName, CancellationToken stopping)
     {
-        ChatRoom room = _rooms.Get(roomName);
+        ChatRoom? found = _rooms.TryGet(roomName);
+        if (found is null)
+        {
+            await connection.CloseAsync(CloseStatus.PolicyViolation, "Too many rooms: join an existing one", CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        ChatRoom room = found;
         var member = new ChatMember(connection, _arguments.MaxQueue);
         Task writer = member.RunWriterAsync();
         var limiter = new RateLimiter(_arguments.MessagesPerSecond, Math.Max(1, _arguments.MessagesPerSecond * 2));

@@ -271,6 +271,25 @@ public class ChatServerTests
     }
 
     [Fact]
+    public async Task Past_the_room_limit_a_new_room_is_refused_with_1008_while_existing_rooms_still_take_members()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync("--max-rooms", "2");
+        var (first, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("one"), "a");
+        var (second, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("two"), "b");
+        using (first)
+        using (second)
+        using (ChatTestClient third = await ChatTestClient.ConnectAsync(server.ChatUri("three")))
+        {
+            Assert.Equal(1008, (await third.ExpectAsync("close")).GetProperty("code").GetInt32());
+            var (again, joined, _) = await ChatTestClient.JoinAsync(server.ChatUri("one"), "c");
+            using (again)
+            {
+                Assert.Equal(new[] { "a", "c" }, ChatTestClient.Members(joined));
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_page_of_another_origin_is_refused_with_403_unless_allowed()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync("--allowed-origin", "http://allowed.example");
