@@ -3,7 +3,8 @@
 # scenarios against every server in turn (interleaved) for several rounds, stops every server by its PID and prints the
 # medians with ratios to the Kestrel reference (ManagedWebSocket), server CPU per message included.
 #
-#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--idle "1000 10000"] [--no-build]
+#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--idle "1000 10000"]
+#                          [--broadcast "100 1000"] [--broadcast-rounds N] [--no-build]
 #
 # --rounds N   rounds of every scenario on every server (default 3)
 # --quick      0.3 s warmup and 1 s windows, for checking the script itself; the numbers mean little
@@ -11,6 +12,11 @@
 #              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound), node = Node ws
 # --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
 #              growth of the server's resident set per idle connection ("" skips it)
+# --broadcast  member counts for the broadcast scenario (default "100 1000"; "" skips it), run on the servers that have
+#              a /chat room (sample and kestrel) for --broadcast-rounds rounds (default 3): one member sends numbered chat
+#              messages, every member must get them all in order; deliveries/s, last delivery, server CPU per delivery.
+#              The sample server is started with --rate 1000000 --max-queue 4096 so its per-connection rate limit and
+#              its slow-reader cut-off stay out of the way (neither touches /echo). `--rounds 0 --idle ""` runs it alone.
 # Each run of the load tool is bounded by its window and a message budget, and by `timeout` besides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +28,8 @@ duration=5
 servers="sample kestrel raw node"
 build=1
 idle="1000 10000"
+broadcast="100 1000"
+broadcast_rounds=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -29,7 +37,9 @@ while [ $# -gt 0 ]; do
     --servers) servers="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --idle) idle="$2"; shift 2 ;;
-    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+    --broadcast) broadcast="$2"; shift 2 ;;
+    --broadcast-rounds) broadcast_rounds="$2"; shift 2 ;;
+    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
   esac
 done
 
@@ -71,7 +81,7 @@ trap cleanup EXIT
 start_server() {
   local name="$1" out="$work/$1.out"
   case "$name" in
-    sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost >"$out" 2>&1 & ;;
+    sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost --rate 1000000 --max-queue 4096 >"$out" 2>&1 & ;;
     kestrel) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --port 0 >"$out" 2>&1 & ;;
     raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --port 0 >"$out" 2>&1 & ;;
     node) node benchmarks/node-echo-server.js --port 0 >"$out" 2>&1 & ;;
@@ -156,6 +166,46 @@ if [ -n "$idle" ]; then
         "$(value server_rss_kib_per_connection "$line")" "$(value failures "$line")" "$(value dropped "$line")"
       # Let the server settle (and Kestrel close what the tool dropped) before the next one is measured.
       sleep 2
+    done
+  done
+fi
+
+# Broadcast: members, and messages chosen so each run takes a few seconds on 2 cores.
+broadcast_messages() { case "$1" in 100) echo 10000 ;; 1000) echo 2000 ;; *) echo $((1000000 / $1 + 1)) ;; esac; }
+broadcast_servers=""
+for name in $servers; do case "$name" in sample | kestrel) broadcast_servers="$broadcast_servers $name" ;; esac; done
+if [ -n "$broadcast" ] && [ -n "$broadcast_servers" ] && [ "$broadcast_rounds" -gt 0 ]; then
+  echo
+  for round in $(seq "$broadcast_rounds"); do
+    for members in $broadcast; do
+      messages=$(broadcast_messages "$members")
+      for name in $broadcast_servers; do
+        label="broadcast ${members}x$messages"
+        line=$(timeout 150 dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll broadcast \
+          --url "ws://127.0.0.1:${port[$name]}/chat?room=b$round-$members" --members "$members" --messages "$messages" \
+          --size 64 --timeout 120 --server-pid "${pid[$name]}" | grep '^RESULT' || true)
+        if [ -z "$line" ]; then line="RESULT deliveries_per_s=0 errors=1"; fi
+        echo "round $round | $label | $name | ${line#RESULT }"
+        echo "$label|$name|${line#RESULT }" >>"$results"
+      done
+    done
+  done
+  echo
+  echo "Broadcast medians of $broadcast_rounds rounds (one sender, 64 B texts, at most 64 messages ahead of the slowest member); ratios against kestrel"
+  echo
+  echo "| members x messages | server | deliveries/s | vs kestrel | last delivery ms | server CPU us/delivery | vs kestrel | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  for members in $broadcast; do
+    messages=$(broadcast_messages "$members")
+    label="broadcast ${members}x$messages"
+    base_rate=$(median "$label" kestrel deliveries_per_s)
+    base_cpu=$(median "$label" kestrel server_cpu_us_per_delivery)
+    for name in $broadcast_servers; do
+      rate=$(median "$label" "$name" deliveries_per_s)
+      cpu=$(median "$label" "$name" server_cpu_us_per_delivery)
+      errors=$(grep -F "$label|$name|" "$results" | while IFS='|' read -r _ _ fields; do value errors "$fields"; done | awk '{ s += $1 } END { print s + 0 }')
+      printf '| %s x %s | %s | %.0f | %s | %s | %s | %s | %s |\n' "$members" "$messages" "$name" "$rate" "$(ratio "$rate" "$base_rate")" \
+        "$(median "$label" "$name" last_delivery_ms)" "$cpu" "$(ratio "$cpu" "$base_cpu")" "$errors"
     done
   done
 fi

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http;
 using WebSocketProtocol.Benchmarks;
 using WebSocketProtocol.Benchmarks.KestrelReferenceServer;
 
-// ASP.NET Core's WebSockets middleware (ManagedWebSocket) with an /echo endpoint: the reference the load tool compares to.
+// ASP.NET Core's WebSockets middleware (ManagedWebSocket) with an /echo endpoint and a minimal /chat?room=NAME broadcast
+// endpoint (ManagedChat): the references the load tool compares to.
 return await LoopbackHost.RunAsync(args, "KestrelReferenceServer", app: app =>
 {
     app.UseWebSockets();
@@ -18,5 +19,17 @@ return await LoopbackHost.RunAsync(args, "KestrelReferenceServer", app: app =>
 
         using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
         await ManagedEcho.RunAsync(socket, context.RequestAborted);
+    });
+    app.Map("/chat", async context =>
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        string room = context.Request.Query["room"].ToString() is { Length: > 0 } name ? name : "lobby";
+        using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+        await ManagedChat.RunAsync(socket, room, context.RequestAborted);
     });
 });

@@ -11,7 +11,8 @@ namespace WebSocketProtocol.Tests.Load;
 /// <summary>
 /// The load tool's scenarios (benchmarks/LoadTool), run in this process for about a second against the sample server on
 /// loopback: echo must finish by itself with echoes counted, every one verified and no error; idle must open every
-/// connection and find them all still open. No timing is asserted.
+/// connection and find them all still open; broadcast must deliver every chat message to every member in order. No
+/// timing is asserted.
 /// </summary>
 public sealed class LoadToolSmokeTests
 {
@@ -64,5 +65,32 @@ public sealed class LoadToolSmokeTests
         Assert.True(succeeded, result);
         Assert.Contains("connections=300 failures=0 dropped=0 ", result, StringComparison.Ordinal);
         Assert.DoesNotContain("server_rss_kib_per_connection=n/a", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broadcast_in_a_sample_chat_room_delivers_every_message_to_every_member_in_order()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync("--rate", "1000000", "--max-queue", "4096");
+        var options = new BroadcastOptions
+        {
+            Url = new Uri($"ws://127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}/chat?room=smoke"),
+            Members = 20,
+            Messages = 50,
+            Size = 32,
+            Timeout = TimeSpan.FromSeconds(60),
+            ServerPid = server.Process.Id,
+        };
+
+        BroadcastResult result = await BroadcastScenario.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Empty(result.Errors);
+        Assert.Equal(20, result.Joined);
+        Assert.Equal(20 * 50, result.Delivered);
+        Assert.Equal(0, result.OutOfOrder);
+        Assert.Equal(0, result.Missing);
+        Assert.NotNull(result.ServerCpu);
+        Assert.StartsWith("RESULT deliveries_per_s=", result.ResultLine(), StringComparison.Ordinal);
+        Assert.Contains(" delivered=1000 expected=1000 out_of_order=0 missing=0 errors=0", result.ResultLine(), StringComparison.Ordinal);
     }
 }
