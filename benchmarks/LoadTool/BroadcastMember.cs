@@ -169,13 +169,11 @@ public sealed class BroadcastMember : IDisposable
     private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out bool closed)
     {
         closed = false;
-        if (!FrameHeader.TryParse(buffer, out FrameHeader header, out int headerLength) || buffer.Length - headerLength < header.PayloadLength)
+        if (!WireFrames.TryTake(ref buffer, out FrameHeader header, out ReadOnlySequence<byte> payload))
         {
             return false;
         }
 
-        ReadOnlySequence<byte> payload = buffer.Slice(headerLength, header.PayloadLength);
-        buffer = buffer.Slice(payload.End);
         if (header.Opcode == Opcode.Close)
         {
             closed = true;

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 
 namespace WebSocketProtocol.LoadTool;
 
@@ -65,22 +64,22 @@ public sealed record BroadcastOptions
                 case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
                     url = parsed;
                     break;
-                case "--members" when PositiveInt(value, 100_000) is int n:
+                case "--members" when OptionValues.PositiveInt(value, 100_000) is int n:
                     options = options with { Members = n };
                     break;
-                case "--messages" when PositiveInt(value, 100_000_000) is int m:
+                case "--messages" when OptionValues.PositiveInt(value, 100_000_000) is int m:
                     options = options with { Messages = m };
                     break;
-                case "--size" when PositiveInt(value, 1024 * 1024) is int s && s >= MinSize:
+                case "--size" when OptionValues.PositiveInt(value, 1024 * 1024) is int s && s >= MinSize:
                     options = options with { Size = s };
                     break;
-                case "--window" when PositiveInt(value, 1_000_000) is int w:
+                case "--window" when OptionValues.PositiveInt(value, 1_000_000) is int w:
                     options = options with { Window = w };
                     break;
-                case "--timeout" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double t) && t > 0 && t <= 600:
-                    options = options with { Timeout = TimeSpan.FromSeconds(t) };
+                case "--timeout" when OptionValues.Seconds(value, allowZero: false) is TimeSpan t:
+                    options = options with { Timeout = t };
                     break;
-                case "--server-pid" when PositiveInt(value, int.MaxValue) is int pid:
+                case "--server-pid" when OptionValues.PositiveInt(value, int.MaxValue) is int pid:
                     options = options with { ServerPid = pid };
                     break;
                 default:
@@ -97,7 +96,4 @@ public sealed record BroadcastOptions
 
         return options with { Url = url };
     }
-
-    private static int? PositiveInt(string value, int max) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 && n <= max ? n : null;
 }

@@ -76,31 +76,31 @@ public sealed record EchoOptions
                 case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
                     url = parsed;
                     break;
-                case "--connections" when PositiveInt(value, 100_000) is int c:
+                case "--connections" when OptionValues.PositiveInt(value, 100_000) is int c:
                     options = options with { Connections = c };
                     break;
-                case "--in-flight" when PositiveInt(value, 4096) is int w:
+                case "--in-flight" when OptionValues.PositiveInt(value, 4096) is int w:
                     options = options with { InFlight = w };
                     break;
-                case "--size" when PositiveInt(value, 16 * 1024 * 1024) is int s:
+                case "--size" when OptionValues.PositiveInt(value, 16 * 1024 * 1024) is int s:
                     options = options with { PayloadSize = s };
                     break;
                 case "--type" when value is "binary" or "text":
                     options = options with { MessageType = value == "text" ? WebSocketMessageType.Text : WebSocketMessageType.Binary };
                     break;
-                case "--warmup" when Seconds(value, allowZero: true) is TimeSpan warmup:
+                case "--warmup" when OptionValues.Seconds(value, allowZero: true) is TimeSpan warmup:
                     options = options with { Warmup = warmup };
                     break;
-                case "--duration" when Seconds(value, allowZero: false) is TimeSpan duration:
+                case "--duration" when OptionValues.Seconds(value, allowZero: false) is TimeSpan duration:
                     options = options with { Duration = duration };
                     break;
                 case "--max-messages" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long max) && max > 0:
                     options = options with { MaxMessages = max };
                     break;
-                case "--server-pid" when PositiveInt(value, int.MaxValue) is int pid:
+                case "--server-pid" when OptionValues.PositiveInt(value, int.MaxValue) is int pid:
                     options = options with { ServerPid = pid };
                     break;
-                case "--verify-every" when PositiveInt(value, int.MaxValue) is int every:
+                case "--verify-every" when OptionValues.PositiveInt(value, int.MaxValue) is int every:
                     options = options with { VerifyEvery = every };
                     break;
                 default:
@@ -117,12 +117,4 @@ public sealed record EchoOptions
 
         return options with { Url = url };
     }
-
-    private static int? PositiveInt(string value, int max) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 && n <= max ? n : null;
-
-    private static TimeSpan? Seconds(string value, bool allowZero) =>
-        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double s) && (s > 0 || (allowZero && s == 0)) && s <= 600
-            ? TimeSpan.FromSeconds(s)
-            : null;
 }
