@@ -104,14 +104,83 @@ public sealed partial class WebSocketConnection
     /// </summary>
     /// <param name="cancellationToken">Abandons the wait (the connection is aborted).</param>
     /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
-    public async ValueTask<WebSocketMessage> ReceiveMessageAsync(CancellationToken cancellationToken = default)
+    public ValueTask<WebSocketMessage> ReceiveMessageAsync(CancellationToken cancellationToken = default)
     {
         EnterReceive();
+
+        // The previous message's memory goes back to the pool now (it was valid until this call). While it waits for the
+        // next message the connection holds only a few bytes of its own, so an idle connection keeps no pooled buffer.
+        ReturnMessageBuffer();
+        if (!cancellationToken.IsCancellationRequested && TryTakeBufferedMessage(out WebSocketMessage message, out ProtocolError error))
+        {
+            if (error != ProtocolError.None)
+            {
+                return FailBufferedMessageAsync(error);
+            }
+
+            Volatile.Write(ref _receiving, 0);
+            return new ValueTask<WebSocketMessage>(message);
+        }
+
+        return ReceiveMessageSlowAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The common case without a state machine: a whole message in one frame, already buffered, taken in one step. False
+    /// when the general path must run instead; <paramref name="error"/> is set when the message taken breaks the protocol.
+    /// </summary>
+    private bool TryTakeBufferedMessage(out WebSocketMessage message, out ProtocolError error)
+    {
+        message = default;
+        error = ProtocolError.None;
+
+        // A tiny frame is charged more than its length (MinimumFragmentCharge); when even that is over the limit, every
+        // message must fail in the general path.
+        long limit = _options.MinimumFragmentCharge > _options.MaxMessageSize ? -1 : _options.MaxMessageSize;
+        if (_inMessage || _hasPiece || _frameHasMorePieces || _compressedMessage || _failure != ProtocolError.None
+            || _closeReceived.Task.IsCompleted || !_reader.TryTakeBufferedMessageFrame(limit))
+        {
+            return false;
+        }
+
+        ref readonly Frame frame = ref _reader.Current;
+        Volatile.Write(ref _receivedSinceTick, 1);
+        int length = (int)frame.Payload.Length;
+        byte[] buffer = length <= _firstBytes.Length ? _firstBytes : (_messageBuffer = ArrayPool<byte>.Shared.Rent(length));
+        frame.CopyPayloadTo(buffer, out bool isAscii);
+        WebSocketMessageType type = frame.Header.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+        if (type == WebSocketMessageType.Text && !isAscii && !Utf8Validator.IsValid(buffer.AsSpan(0, length)))
+        {
+            error = ProtocolError.InvalidUtf8;
+        }
+
+        message = new WebSocketMessage(type, buffer.AsMemory(0, length));
+        return true;
+    }
+
+    /// <summary>Fails the connection for a message the buffered path took whole, as the general path fails it.</summary>
+    private async ValueTask<WebSocketMessage> FailBufferedMessageAsync(ProtocolError error)
+    {
         try
         {
-            // The previous message's memory goes back to the pool now (it was valid until this call). While it waits for the
-            // next message the connection holds only a few bytes of its own, so an idle connection keeps no pooled buffer.
-            ReturnMessageBuffer();
+            await FailAsync(error).ConfigureAwait(false);
+            ReleaseInput();
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+
+        throw new WebSocketProtocolException(error);
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<WebSocketMessage> ReceiveMessageSlowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
             ReceiveResult first = await ReceiveCoreAsync(_firstBytes, cancellationToken).ConfigureAwait(false);
             if (first.MessageType == WebSocketMessageType.Close)
             {
@@ -119,13 +188,14 @@ public sealed partial class WebSocketConnection
             }
 
             int length = first.Count;
-            _messageBuffer = ArrayPool<byte>.Shared.Rent(first.EndOfMessage ? Math.Max(length, 1) : 4096);
-            _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             if (first.EndOfMessage)
             {
-                return new WebSocketMessage(first.MessageType, _messageBuffer.AsMemory(0, length));
+                // Valid until the next receive, which is the only thing that writes these bytes.
+                return new WebSocketMessage(first.MessageType, _firstBytes.AsMemory(0, length));
             }
 
+            _messageBuffer = ArrayPool<byte>.Shared.Rent(4096);
+            _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             while (true)
             {
                 if (length == _messageBuffer.Length)

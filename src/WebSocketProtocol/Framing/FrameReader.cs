@@ -118,6 +118,33 @@ public sealed class FrameReader
     }
 
     /// <summary>
+    /// Takes the next frame into <see cref="Current"/> without waiting, only when it is already buffered whole in one piece and
+    /// is a final text or binary frame with no reserved bits and at most <paramref name="maxPayloadLength"/> bytes: a whole
+    /// message in one frame, the common case of small messages. Anything else (a control frame, a fragment, a compressed or
+    /// an invalid frame, too few bytes) is left where it is, unreported, for the general reads to handle.
+    /// </summary>
+    internal bool TryTakeBufferedMessageFrame(long maxPayloadLength)
+    {
+        if (!_holdingBuffer || _failure != ProtocolError.None || _streaming)
+        {
+            return false;
+        }
+
+        ConsumeHandedOut();
+        ReadOnlySpan<byte> first = UnconsumedFirstSegment();
+        if (!FrameHeader.TryDecode(first, out FrameHeader header, out int headerLength, out _)
+            || !header.IsFinal || header.ReservedBits != ReservedBits.None || (header.Opcode != Opcode.Text && header.Opcode != Opcode.Binary)
+            || header.PayloadLength > maxPayloadLength || header.PayloadLength > first.Length - headerLength
+            || FrameHeaderValidator.Validate(header, _options) != ProtocolError.None)
+        {
+            return false;
+        }
+
+        HandOutFromFirstSegment(header, headerLength);
+        return true;
+    }
+
+    /// <summary>
     /// Puts the next buffered piece (at least one byte) of the payload whose header <see cref="ReadHeaderAsync"/> read into
     /// <see cref="Current"/>, waiting for bytes if none are buffered. Returns <see langword="false"/> once the payload is exhausted.
     /// </summary>
@@ -246,27 +273,40 @@ public sealed class FrameReader
     /// <summary>The fast path: a whole frame that lies in the first segment, handed out without touching the sequence.</summary>
     private bool TryTakeFrameInFirstSegment()
     {
-        byte[]? array = _firstArray;
-        ReadOnlySpan<byte> first = array is not null
-            ? new ReadOnlySpan<byte>(array, _firstArrayStart + _firstOffset, _firstSegment.Length - _firstOffset)
-            : _firstSegment.Span.Slice(_firstOffset);
+        ReadOnlySpan<byte> first = UnconsumedFirstSegment();
         if (TryParseAndValidate(first, out FrameHeader fastHeader, out int fastHeaderLength))
         {
             if (fastHeader.PayloadLength <= first.Length - fastHeaderLength)
             {
-                int payloadLength = (int)fastHeader.PayloadLength;
-                int payloadStart = _firstOffset + fastHeaderLength;
-                ReadOnlySequence<byte> payload = array is not null
-                    ? new ReadOnlySequence<byte>(array, _firstArrayStart + payloadStart, payloadLength)
-                    : new ReadOnlySequence<byte>(_firstSegment.Slice(payloadStart, payloadLength));
-                _current = new Frame(fastHeader, payload);
-                _handedOut = fastHeaderLength + payloadLength;
-                _handedOutInFirstSegment = true;
+                HandOutFromFirstSegment(fastHeader, fastHeaderLength);
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>The bytes of the first buffered segment not yet consumed; through the array when there is one, which is cheaper.</summary>
+    private ReadOnlySpan<byte> UnconsumedFirstSegment()
+    {
+        byte[]? array = _firstArray;
+        return array is not null
+            ? new ReadOnlySpan<byte>(array, _firstArrayStart + _firstOffset, _firstSegment.Length - _firstOffset)
+            : _firstSegment.Span.Slice(_firstOffset);
+    }
+
+    /// <summary>Hands out a frame lying whole in the first segment (its header already checked) as <see cref="Current"/>.</summary>
+    private void HandOutFromFirstSegment(in FrameHeader header, int headerLength)
+    {
+        byte[]? array = _firstArray;
+        int payloadLength = (int)header.PayloadLength;
+        int payloadStart = _firstOffset + headerLength;
+        ReadOnlySequence<byte> payload = array is not null
+            ? new ReadOnlySequence<byte>(array, _firstArrayStart + payloadStart, payloadLength)
+            : new ReadOnlySequence<byte>(_firstSegment.Slice(payloadStart, payloadLength));
+        _current = new Frame(header, payload);
+        _handedOut = headerLength + payloadLength;
+        _handedOutInFirstSegment = true;
     }
 
     private bool TryTakeHeader()

@@ -279,6 +279,71 @@ public class WebSocketConnectionTests
         Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
     }
 
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public async Task Each_violation_arriving_after_the_earlier_message_was_read_closes_with_its_code_the_same(string name, byte[] wire, ushort code, ProtocolError error)
+    {
+        // The violation is not yet buffered when the receive starts, so it is met by the waiting path rather than the
+        // one-step path for a message already buffered whole (which the test above exercises).
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.MaxMessageSize = 1000;
+        using var peer = new RawPeer(options);
+        await peer.SendRawAsync(Frame(0x81, "before"u8.ToArray()));
+        WebSocketMessage before = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        string beforeText = Encoding.UTF8.GetString(before.Data.Span);
+
+        Task<WebSocketMessage> receive = peer.UnderTest.ReceiveMessageAsync().AsTask();
+        await peer.SendRawAsync(wire);
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => receive.WaitAsync(Bound));
+
+        Assert.Equal("before", beforeText);
+        Assert.True(error == exception.Error, name);
+        Assert.Equal(code, (await ReadCloseAsync(peer)).Code);
+        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(4000)]
+    public async Task Messages_buffered_together_each_stay_intact_until_the_next_receive(int length)
+    {
+        using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server));
+        byte[] first = Enumerable.Range(0, length).Select(i => (byte)i).ToArray();
+        byte[] second = Enumerable.Range(0, length).Select(i => (byte)~i).ToArray();
+        await peer.SendRawAsync(Concat(Frame(0x82, first), Frame(0x81, Encoding.UTF8.GetBytes(new string('é', length / 2))), Frame(0x82, second)));
+
+        WebSocketMessage one = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        byte[] oneData = one.Data.ToArray();
+        WebSocketMessage two = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        string twoText = Encoding.UTF8.GetString(two.Data.Span);
+        WebSocketMessage three = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal(WebSocketMessageType.Binary, one.MessageType);
+        Assert.Equal(first, oneData);
+        Assert.Equal(WebSocketMessageType.Text, two.MessageType);
+        Assert.Equal(new string('é', length / 2), twoText);
+        Assert.Equal(WebSocketMessageType.Binary, three.MessageType);
+        Assert.Equal(second, three.Data.ToArray());
+    }
+
+    [Fact]
+    public async Task A_fragment_charge_above_the_limit_fails_even_a_tiny_message_buffered_whole_with_1009()
+    {
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.MaxMessageSize = 200;
+        options.MinimumFragmentCharge = 300;
+        using var peer = new RawPeer(options);
+        await peer.SendRawAsync(Concat(Frame(0x81, "a"u8.ToArray()), Frame(0x81, "b"u8.ToArray())));
+
+        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+
+        Assert.Equal(ProtocolError.MessageTooLarge, exception.Error);
+        Assert.Equal((ushort)1009, (await ReadCloseAsync(peer)).Code);
+    }
+
     [Fact]
     public async Task A_transport_that_ends_without_a_close_frame_is_a_typed_connection_lost_error()
     {

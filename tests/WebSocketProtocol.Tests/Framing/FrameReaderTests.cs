@@ -157,13 +157,85 @@ public class FrameReaderTests
 
         Assert.Equal(large, received);
         Assert.False(await reader.ReadFrameOrHeaderAsync(default));
+    }
 
-        static byte[] Unmasked(in Frame frame)
+    [Fact]
+    public async Task The_one_step_message_take_declines_all_but_a_whole_buffered_final_data_frame_and_leaves_it_for_the_general_read()
+    {
+        var frames = new (Opcode Opcode, byte[] Payload, bool Fin, bool Taken)[]
         {
-            var bytes = new byte[frame.Payload.Length];
-            frame.CopyPayloadTo(bytes);
-            return bytes;
+            (Opcode.Ping, Payload(3), true, false),
+            (Opcode.Text, Payload(4), false, false),
+            (Opcode.Continuation, Payload(4), true, false),
+            (Opcode.Binary, Payload(101), true, false),
+            (Opcode.Text, Payload(20), true, true),
+            (Opcode.Binary, Payload(100), true, true),
+            (Opcode.Binary, Payload(0), true, true),
+        };
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        var reader = ServerReader(pipe.Reader);
+        await pipe.Writer.WriteAsync(FrameBytes.Concat(frames.Select(f => ClientFrame(f.Opcode, f.Payload, f.Fin))));
+
+        // Nothing is buffered in the reader before its first read.
+        Assert.False(reader.TryTakeBufferedMessageFrame(100));
+        foreach ((Opcode opcode, byte[] payload, bool fin, bool taken) in frames)
+        {
+            if (taken)
+            {
+                Assert.True(reader.TryTakeBufferedMessageFrame(100), $"{opcode} of {payload.Length}");
+            }
+            else
+            {
+                Assert.False(reader.TryTakeBufferedMessageFrame(100), $"{opcode} of {payload.Length}, fin {fin}");
+                Assert.True(await reader.ReadFrameAsync());
+            }
+
+            Assert.Equal(opcode, reader.Current.Header.Opcode);
+            Assert.Equal(payload, Unmasked(reader.Current));
         }
+    }
+
+    [Fact]
+    public async Task The_one_step_message_take_declines_a_frame_not_yet_whole_one_split_across_segments_and_an_invalid_one()
+    {
+        byte[] first = ClientFrame(Opcode.Text, Payload(1));
+        byte[] frame = ClientFrame(Opcode.Text, Payload(30));
+        byte[] unmasked = { 0x81, 0x01, 0x61 };
+
+        // Not yet whole: the rest comes after the attempt.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        var reader = ServerReader(pipe.Reader);
+        await pipe.Writer.WriteAsync(FrameBytes.Concat(new[] { first, frame.AsSpan(0, 20).ToArray() }));
+        Assert.True(await reader.ReadFrameAsync());
+        Assert.False(reader.TryTakeBufferedMessageFrame(1000));
+        await pipe.Writer.WriteAsync(frame.AsMemory(20));
+        Assert.True(await reader.ReadFrameAsync());
+        Assert.Equal(Payload(30), Unmasked(reader.Current));
+
+        // Whole but spread over 16-byte segments: left to the general read, which gathers it.
+        var small = new Pipe(new PipeOptions(pauseWriterThreshold: 0, minimumSegmentSize: 16, useSynchronizationContext: false));
+        var smallReader = ServerReader(small.Reader);
+        await small.Writer.WriteAsync(FrameBytes.Concat(new[] { first, frame }));
+        Assert.True(await smallReader.ReadFrameAsync());
+        Assert.False(smallReader.TryTakeBufferedMessageFrame(1000));
+        Assert.True(await smallReader.ReadFrameAsync());
+        Assert.Equal(Payload(30), Unmasked(smallReader.Current));
+
+        // Invalid (unmasked from a client), buffered whole: not reported by the attempt, then failed by the general read.
+        var invalidPipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        var invalidReader = ServerReader(invalidPipe.Reader);
+        await invalidPipe.Writer.WriteAsync(FrameBytes.Concat(new[] { first, unmasked }));
+        Assert.True(await invalidReader.ReadFrameAsync());
+        Assert.False(invalidReader.TryTakeBufferedMessageFrame(1000));
+        var error = await Assert.ThrowsAsync<WebSocketProtocolException>(() => invalidReader.ReadFrameAsync().AsTask());
+        Assert.Equal(ProtocolError.UnmaskedFrameFromClient, error.Error);
+    }
+
+    private static byte[] Unmasked(in Frame frame)
+    {
+        var bytes = new byte[frame.Payload.Length];
+        frame.CopyPayloadTo(bytes);
+        return bytes;
     }
 
     [Fact]
