@@ -83,6 +83,13 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts <c>node <paramref name="script"/> <paramref name="arguments"/></c> from the repository root, for a script
+    /// of the repository (its path relative to the root) that needs no npm package.
+    /// </summary>
+    public static ChildProcess StartRepositoryScript(string script, params string[] arguments) =>
+        Start("node", RepositoryRoot, Path.GetFileName(script), [Path.Combine(RepositoryRoot, script), .. arguments]);
+
+    /// <summary>
     /// Starts the sample <paramref name="sample"/> (samples/NAME, built in Release by the solution build) with
     /// <c>dotnet</c>, from its output folder.
     /// </summary>
