@@ -3,11 +3,14 @@
 # scenarios against every server in turn (interleaved) for several rounds, stops every server by its PID and prints the
 # medians with ratios to the Kestrel reference (ManagedWebSocket), server CPU per message included.
 #
-#   benchmarks/run-load.sh [--rounds N] [--quick] [--servers "sample kestrel raw node"] [--idle "1000 10000"]
-#                          [--broadcast "100 1000"] [--broadcast-rounds N] [--no-build]
+#   benchmarks/run-load.sh [--rounds N] [--quick] [--full] [--servers "sample kestrel raw node"] [--idle "1000 10000"]
+#                          [--broadcast "100 1000"] [--broadcast-rounds N] [--out DIR] [--no-build]
 #
-# --rounds N   rounds of every scenario on every server (default 3)
+# --rounds N   rounds of every echo scenario on every server (default 3), after one unmeasured warm-up run per server
 # --quick      0.3 s warmup and 1 s windows, for checking the script itself; the numbers mean little
+# --full       the whole echo matrix of issue 7 (1, 64, 512 connections x 1, 16 in flight x 16 B, 1 KiB, 64 KiB x text,
+#              binary: 36 scenarios, about 45 minutes per round); the default is the targeted scenarios plus W=1
+#              latency and text (7 scenarios)
 # --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
 #              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound), node = Node ws
 # --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
@@ -17,8 +20,11 @@
 #              messages, every member must get them all in order; deliveries/s, last delivery, server CPU per delivery.
 #              The sample server is started with --rate 1000000 --max-queue 4096 so its per-connection rate limit and
 #              its slow-reader cut-off stay out of the way (neither touches /echo). `--rounds 0 --idle ""` runs it alone.
+# --out DIR    where the echo medians go (default benchmarks/results): load-echo.tsv, and the chart load-echo.png (with
+#              load-echo.svg) drawn by benchmarks/chart/render-load-chart.js when Chromium is installed
 # Each run of the load tool is bounded by its window and a message budget, and by `timeout` besides.
 set -euo pipefail
+invocation="$*"
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -30,6 +36,8 @@ build=1
 idle="1000 10000"
 broadcast="100 1000"
 broadcast_rounds=3
+full=0
+out=benchmarks/results
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -39,12 +47,25 @@ while [ $# -gt 0 ]; do
     --idle) idle="$2"; shift 2 ;;
     --broadcast) broadcast="$2"; shift 2 ;;
     --broadcast-rounds) broadcast_rounds="$2"; shift 2 ;;
-    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    --full) full=1; shift ;;
+    --out) out="$2"; shift 2 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
   esac
 done
 
-# Scenarios: payload bytes, type, connections, in flight.
-scenarios=("16 binary 64 16" "65536 binary 64 16" "1024 binary 512 16")
+# Scenarios: payload bytes, type, connections, in flight. The first three carry the issue's targets; 1x1 and 64x1 give
+# round-trip latency with one message in flight; text adds UTF-8 validation on the servers that do it.
+scenarios=("16 binary 64 16" "65536 binary 64 16" "1024 binary 512 16" "16 binary 1 1" "1024 text 64 1" "16 text 64 16" "65536 text 64 16")
+if [ "$full" = 1 ]; then
+  scenarios=()
+  for size in 16 1024 65536; do
+    for type in binary text; do
+      for connections in 1 64 512; do
+        for inflight in 1 16; do scenarios+=("$size $type $connections $inflight"); done
+      done
+    done
+  done
+fi
 
 # 10,000 idle connections need as many descriptors in the load tool and in each server, plus the runtime's own.
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 32768 ]; then
@@ -105,6 +126,14 @@ for name in $servers; do start_server "$name"; done
 results="$work/results"
 : >"$results"
 limit=$(awk -v w="$warmup" -v d="$duration" 'BEGIN { printf "%d", w + d + 60 }')
+if [ "$rounds" -gt 0 ]; then
+  # One unmeasured run per server first, so the JIT's tiering is done before any round is measured: without it the
+  # first round of whichever server comes first reads lowest.
+  for name in $servers; do
+    timeout "$limit" dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll echo --url "ws://127.0.0.1:${port[$name]}/echo" \
+      --connections 64 --in-flight 16 --size 1024 --type text --warmup 1 --duration 3 >/dev/null || true
+  done
+fi
 for round in $(seq "$rounds"); do
   for scenario in "${scenarios[@]}"; do
     read -r size type connections inflight <<<"$scenario"
@@ -135,9 +164,21 @@ if [ "$rounds" -gt 0 ]; then
   echo
   echo "| scenario | server | msg/s | vs kestrel | MiB/s | p50 us | p99 us | server CPU us/msg | vs kestrel | errors |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  mkdir -p "$out"
+  tsv="$out/load-echo.tsv"
+  {
+    echo "# date: $(date -u +%Y-%m-%d)"
+    echo "# command: bash benchmarks/run-load.sh${invocation:+ $invocation}"
+    echo "# machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, .NET $(dotnet --version), medians of $rounds rounds, ${duration} s windows"
+    printf 'scenario\tserver\tmsgs_per_s\tmib_per_s\tp50_us\tp99_us\tserver_cpu_us_per_msg\n'
+  } >"$tsv"
   for scenario in "${scenarios[@]}"; do
     read -r size type connections inflight <<<"$scenario"
     label="$size B $type ${connections}x$inflight"
+    for name in $servers; do
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$name" "$(median "$label" "$name" msgs_per_s)" "$(median "$label" "$name" mib_per_s)" \
+        "$(median "$label" "$name" p50_us)" "$(median "$label" "$name" p99_us)" "$(median "$label" "$name" server_cpu_us_per_msg)" >>"$tsv"
+    done
     base_rate=$(median "$label" kestrel msgs_per_s)
     base_cpu=$(median "$label" kestrel server_cpu_us_per_msg)
     for name in $servers; do
@@ -149,6 +190,11 @@ if [ "$rounds" -gt 0 ]; then
         "$cpu" "$(ratio "$cpu" "$base_cpu")" "$errors"
     done
   done
+  echo
+  echo "Echo medians written to $tsv"
+  if command -v chromium >/dev/null && command -v node >/dev/null; then
+    node benchmarks/chart/render-load-chart.js "$tsv" "$out/load-echo.png" && echo "Chart: $out/load-echo.png"
+  fi
 fi
 
 if [ -n "$idle" ]; then

@@ -194,7 +194,7 @@ public sealed partial class WebSocketConnection
                 return new WebSocketMessage(first.MessageType, _firstBytes.AsMemory(0, length));
             }
 
-            _messageBuffer = ArrayPool<byte>.Shared.Rent(4096);
+            _messageBuffer = ArrayPool<byte>.Shared.Rent(InitialMessageBufferSize(length));
             _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             while (true)
             {
@@ -228,6 +228,24 @@ public sealed partial class WebSocketConnection
         {
             ThrowHelper.ThrowInvalidOperation("Only one receive may be in progress at a time.");
         }
+    }
+
+    /// <summary>
+    /// The buffer to start a message in once <paramref name="received"/> bytes are in: the whole message when its current
+    /// frame is its last and declares at most 64 KiB, saving the copies of growing; else 4 KiB that grows by doubling, so
+    /// a peer that declares a large frame and sends little of it cannot make an idle connection hold much.
+    /// </summary>
+    private int InitialMessageBufferSize(int received)
+    {
+        const int Page = 4096;
+        const int MaxUpFront = 64 * 1024;
+        if (_compressedMessage || !_frameIsFinal)
+        {
+            return Page;
+        }
+
+        long whole = received + _piece.Header.PayloadLength - (_piece.PayloadOffset + _pieceOffset);
+        return whole <= MaxUpFront ? (int)Math.Max(whole, 1) : Page;
     }
 
     private void GrowMessageBuffer(int length)
