@@ -222,6 +222,11 @@ broadcast_servers=""
 for name in $servers; do case "$name" in sample | kestrel) broadcast_servers="$broadcast_servers $name" ;; esac; done
 if [ -n "$broadcast" ] && [ -n "$broadcast_servers" ] && [ "$broadcast_rounds" -gt 0 ]; then
   echo
+  # As for echo: one unmeasured run per server first, so the rounds compare tiered-up code.
+  for name in $broadcast_servers; do
+    timeout 150 dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll broadcast --url "ws://127.0.0.1:${port[$name]}/chat?room=warmup" \
+      --members 100 --messages 5000 --size 64 --timeout 120 >/dev/null || true
+  done
   for round in $(seq "$broadcast_rounds"); do
     for members in $broadcast; do
       messages=$(broadcast_messages "$members")

@@ -56,39 +56,66 @@ public sealed partial class WebSocketConnection
             return SendFragmentedAsync(message, opcode, fragment, compress: true, cancellationToken);
         }
 
-        if (message.Length <= fragment && TryEnterSingleFrameSend())
+        if (message.Length <= fragment && TrySendSingleFrame(opcode, message.Span, null, cancellationToken, out ValueTask sent))
         {
-            // One frame, written while no other message is between fragments: it cannot interleave with anything.
-            bool release = true;
-            try
-            {
-                EnsureCanSend();
-                _writer.WriteFrame(opcode, message.Span, isFinal: true);
-                ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
-                if (flush.IsCompletedSuccessfully)
-                {
-                    CheckFlush(flush.Result);
-                    return default;
-                }
-
-                release = false;
-                return AwaitFlushThenReleaseAsync(flush);
-            }
-            catch (Exception exception)
-            {
-                // As from the awaited path: a closed connection or a lost transport faults the returned task.
-                return new ValueTask(Task.FromException(exception));
-            }
-            finally
-            {
-                if (release)
-                {
-                    _frameLock.Release();
-                }
-            }
+            return sent;
         }
 
         return SendFragmentedAsync(message, opcode, fragment, compress: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a whole message as one frame (<paramref name="prepared"/>, or <paramref name="payload"/> as
+    /// <paramref name="opcode"/>) and flushes, with no state machine when the frame lock is free and the flush completes at
+    /// once. False, with nothing written, when another send holds the lock or a message is between its fragments.
+    /// </summary>
+    private bool TrySendSingleFrame(Opcode opcode, ReadOnlySpan<byte> payload, PreparedFrame? prepared, CancellationToken cancellationToken, out ValueTask sent)
+    {
+        if (!TryEnterSingleFrameSend())
+        {
+            sent = default;
+            return false;
+        }
+
+        // One frame, written while no other message is between fragments: it cannot interleave with anything.
+        bool release = true;
+        try
+        {
+            EnsureCanSend();
+            if (prepared is null)
+            {
+                _writer.WriteFrame(opcode, payload, isFinal: true);
+            }
+            else
+            {
+                _writer.WritePrepared(prepared);
+            }
+
+            ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
+            if (flush.IsCompletedSuccessfully)
+            {
+                CheckFlush(flush.Result);
+                sent = default;
+                return true;
+            }
+
+            release = false;
+            sent = AwaitFlushThenReleaseAsync(flush);
+            return true;
+        }
+        catch (Exception exception)
+        {
+            // As from the awaited path: a closed connection or a lost transport faults the returned task.
+            sent = new ValueTask(Task.FromException(exception));
+            return true;
+        }
+        finally
+        {
+            if (release)
+            {
+                _frameLock.Release();
+            }
+        }
     }
 
     /// <summary>
@@ -221,7 +248,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Writes a frame encoded once for many connections (a broadcast), as a whole message.</summary>
     /// <param name="frame">A final text or binary frame.</param>
     /// <param name="cancellationToken">Abandons the send.</param>
-    public async ValueTask SendPreparedAsync(PreparedFrame frame, CancellationToken cancellationToken = default)
+    public ValueTask SendPreparedAsync(PreparedFrame frame, CancellationToken cancellationToken = default)
     {
         if (frame is null)
         {
@@ -233,6 +260,16 @@ public sealed partial class WebSocketConnection
             throw new ArgumentException("A prepared message is one final text or binary frame.", nameof(frame));
         }
 
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new ValueTask(Task.FromCanceled(cancellationToken));
+        }
+
+        return TrySendSingleFrame(default, default, frame, cancellationToken, out ValueTask sent) ? sent : SendPreparedQueuedAsync(frame, cancellationToken);
+    }
+
+    private async ValueTask SendPreparedQueuedAsync(PreparedFrame frame, CancellationToken cancellationToken)
+    {
         await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
