@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -16,6 +17,9 @@ namespace ChatServer.Chat;
 internal sealed class ChatMember
 {
     private static readonly TimeSpan CutOffTimeout = TimeSpan.FromSeconds(2);
+
+    // Frames written per flush at most, so one flush never holds a long run of the queue.
+    private const int MaxBatch = 64;
 
     private readonly Channel<PreparedFrame> _outbound;
     private int _cutOff;
@@ -59,9 +63,18 @@ internal sealed class ChatMember
     {
         try
         {
-            await foreach (PreparedFrame frame in _outbound.Reader.ReadAllAsync().ConfigureAwait(false))
+            // Whatever queued up while the last write went out is written together, with one flush.
+            var batch = new List<PreparedFrame>();
+            ChannelReader<PreparedFrame> reader = _outbound.Reader;
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await Connection.SendPreparedAsync(frame).ConfigureAwait(false);
+                while (batch.Count < MaxBatch && reader.TryRead(out PreparedFrame? frame))
+                {
+                    batch.Add(frame);
+                }
+
+                await Connection.SendPreparedBatchAsync(batch).ConfigureAwait(false);
+                batch.Clear();
             }
         }
         catch (Exception exception) when (exception is WebSocketProtocolException or InvalidOperationException or OperationCanceledException)

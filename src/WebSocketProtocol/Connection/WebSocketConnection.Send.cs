@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
@@ -56,7 +57,7 @@ public sealed partial class WebSocketConnection
             return SendFragmentedAsync(message, opcode, fragment, compress: true, cancellationToken);
         }
 
-        if (message.Length <= fragment && TrySendSingleFrame(opcode, message.Span, null, cancellationToken, out ValueTask sent))
+        if (message.Length <= fragment && TrySendWholeFrames(opcode, message.Span, default, cancellationToken, out ValueTask sent))
         {
             return sent;
         }
@@ -65,11 +66,11 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>
-    /// Writes a whole message as one frame (<paramref name="prepared"/>, or <paramref name="payload"/> as
-    /// <paramref name="opcode"/>) and flushes, with no state machine when the frame lock is free and the flush completes at
-    /// once. False, with nothing written, when another send holds the lock or a message is between its fragments.
+    /// Writes whole messages of one frame each (the <paramref name="prepared"/> frames, or else <paramref name="payload"/>
+    /// as <paramref name="opcode"/>) and flushes once, with no state machine when the frame lock is free and the flush
+    /// completes at once. False, with nothing written, when another send holds the lock or a message is between its fragments.
     /// </summary>
-    private bool TrySendSingleFrame(Opcode opcode, ReadOnlySpan<byte> payload, PreparedFrame? prepared, CancellationToken cancellationToken, out ValueTask sent)
+    private bool TrySendWholeFrames(Opcode opcode, ReadOnlySpan<byte> payload, PreparedFrames prepared, CancellationToken cancellationToken, out ValueTask sent)
     {
         if (!TryEnterSingleFrameSend())
         {
@@ -77,18 +78,18 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
-        // One frame, written while no other message is between fragments: it cannot interleave with anything.
+        // Whole-message frames, written while no other message is between fragments: they cannot interleave with anything.
         bool release = true;
         try
         {
             EnsureCanSend();
-            if (prepared is null)
+            if (prepared.Count == 0)
             {
                 _writer.WriteFrame(opcode, payload, isFinal: true);
             }
             else
             {
-                _writer.WritePrepared(prepared);
+                WritePrepared(prepared);
             }
 
             ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
@@ -115,6 +116,14 @@ public sealed partial class WebSocketConnection
             {
                 _frameLock.Release();
             }
+        }
+    }
+
+    private void WritePrepared(PreparedFrames prepared)
+    {
+        for (int i = 0; i < prepared.Count; i++)
+        {
+            _writer.WritePrepared(prepared[i]);
         }
     }
 
@@ -250,25 +259,55 @@ public sealed partial class WebSocketConnection
     /// <param name="cancellationToken">Abandons the send.</param>
     public ValueTask SendPreparedAsync(PreparedFrame frame, CancellationToken cancellationToken = default)
     {
+        CheckPrepared(frame, nameof(frame));
+        return SendPreparedCoreAsync(new PreparedFrames(frame), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes several prepared frames, each a whole message, in order and with one flush: for broadcasts that queued up
+    /// for this connection while it was busy, which then cost the transport one wake-up instead of one each.
+    /// </summary>
+    /// <param name="frames">Final text or binary frames; an empty list sends nothing.</param>
+    /// <param name="cancellationToken">Abandons the send.</param>
+    public ValueTask SendPreparedBatchAsync(IReadOnlyList<PreparedFrame> frames, CancellationToken cancellationToken = default)
+    {
+        if (frames is null)
+        {
+            throw new ArgumentNullException(nameof(frames));
+        }
+
+        for (int i = 0; i < frames.Count; i++)
+        {
+            CheckPrepared(frames[i], nameof(frames));
+        }
+
+        return frames.Count == 0 ? default : SendPreparedCoreAsync(new PreparedFrames(frames), cancellationToken);
+    }
+
+    private static void CheckPrepared(PreparedFrame? frame, string parameterName)
+    {
         if (frame is null)
         {
-            throw new ArgumentNullException(nameof(frame));
+            throw new ArgumentNullException(parameterName);
         }
 
         if (frame.Header.Opcode.IsControl() || frame.Header.Opcode == Opcode.Continuation || !frame.Header.IsFinal)
         {
-            throw new ArgumentException("A prepared message is one final text or binary frame.", nameof(frame));
+            throw new ArgumentException("A prepared message is one final text or binary frame.", parameterName);
         }
+    }
 
+    private ValueTask SendPreparedCoreAsync(PreparedFrames frames, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested)
         {
             return new ValueTask(Task.FromCanceled(cancellationToken));
         }
 
-        return TrySendSingleFrame(default, default, frame, cancellationToken, out ValueTask sent) ? sent : SendPreparedQueuedAsync(frame, cancellationToken);
+        return TrySendWholeFrames(default, default, frames, cancellationToken, out ValueTask sent) ? sent : SendPreparedQueuedAsync(frames, cancellationToken);
     }
 
-    private async ValueTask SendPreparedQueuedAsync(PreparedFrame frame, CancellationToken cancellationToken)
+    private async ValueTask SendPreparedQueuedAsync(PreparedFrames frames, CancellationToken cancellationToken)
     {
         await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -277,7 +316,7 @@ public sealed partial class WebSocketConnection
             try
             {
                 EnsureCanSend();
-                _writer.WritePrepared(frame);
+                WritePrepared(frames);
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -289,6 +328,29 @@ public sealed partial class WebSocketConnection
         {
             _messageLock.Release();
         }
+    }
+
+    /// <summary>One prepared frame or a list of them, so the single case needs no list.</summary>
+    private readonly struct PreparedFrames
+    {
+        private readonly PreparedFrame? _one;
+        private readonly IReadOnlyList<PreparedFrame>? _many;
+
+        public PreparedFrames(PreparedFrame one)
+        {
+            _one = one;
+            _many = null;
+        }
+
+        public PreparedFrames(IReadOnlyList<PreparedFrame> many)
+        {
+            _one = null;
+            _many = many;
+        }
+
+        public int Count => _many?.Count ?? (_one is null ? 0 : 1);
+
+        public PreparedFrame this[int index] => _many is not null ? _many[index] : _one!;
     }
 
     /// <summary>Sends a ping carrying up to 125 bytes; the peer's pong is absorbed by the receive.</summary>

@@ -110,6 +110,54 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task A_prepared_frame_and_a_batch_of_them_arrive_as_separate_whole_messages_in_order_between_fragmented_sends()
+    {
+        var serverOptions = ConnectionPair.Quiet(WebSocketRole.Server);
+        serverOptions.FragmentSize = 50;
+        using var pair = new ConnectionPair(serverOptions: serverOptions);
+        var prepared = Enumerable.Range(0, 5).Select(i => new PreparedFrame(i % 2 == 0 ? Opcode.Text : Opcode.Binary, Encoding.ASCII.GetBytes($"prepared {i}"))).ToList();
+        byte[] long1 = Encoding.ASCII.GetBytes(new string('a', 500));
+        byte[] long2 = Encoding.ASCII.GetBytes(new string('b', 500));
+
+        // Two long messages go out in fragments at the same time as the prepared ones: none may land between fragments.
+        Task fragmented = Task.WhenAll(pair.Server.SendAsync(long1, WebSocketMessageType.Text).AsTask(), pair.Server.SendAsync(long2, WebSocketMessageType.Binary).AsTask());
+        await pair.Server.SendPreparedAsync(prepared[0]);
+        await pair.Server.SendPreparedBatchAsync(prepared.GetRange(1, 4));
+        await pair.Server.SendPreparedBatchAsync(Array.Empty<PreparedFrame>());
+        await fragmented.WaitAsync(Bound);
+
+        var received = new System.Collections.Generic.List<(WebSocketMessageType Type, string Text)>();
+        for (int i = 0; i < 7; i++)
+        {
+            WebSocketMessage message = await pair.Client.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+            received.Add((message.MessageType, Encoding.ASCII.GetString(message.Data.Span)));
+        }
+
+        Assert.Contains((WebSocketMessageType.Text, new string('a', 500)), received);
+        Assert.Contains((WebSocketMessageType.Binary, new string('b', 500)), received);
+        var preparedReceived = received.Where(m => m.Text.StartsWith("prepared", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => (i % 2 == 0 ? WebSocketMessageType.Text : WebSocketMessageType.Binary, $"prepared {i}")), preparedReceived);
+    }
+
+    [Fact]
+    public async Task A_prepared_batch_is_refused_whole_when_one_frame_is_not_a_final_data_frame_and_after_the_close()
+    {
+        using var pair = new ConnectionPair();
+        var good = new PreparedFrame(Opcode.Text, "fine"u8.ToArray());
+        var control = new PreparedFrame(Opcode.Ping, "p"u8.ToArray());
+
+        Assert.Throws<ArgumentException>(() => { _ = pair.Server.SendPreparedBatchAsync(new[] { good, control }); });
+        Assert.Throws<ArgumentNullException>(() => { _ = pair.Server.SendPreparedBatchAsync(new[] { good, null! }); });
+        Task closing = pair.Server.CloseAsync(CloseStatus.NormalClosure);
+        WebSocketMessage first = await pair.Client.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        await closing.WaitAsync(Bound);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pair.Server.SendPreparedBatchAsync(new[] { good }).AsTask());
+
+        // Nothing of the refused batch went out: the close is the first thing the client saw.
+        Assert.Equal(WebSocketMessageType.Close, first.MessageType);
+    }
+
+    [Fact]
     public async Task A_ping_is_answered_with_a_pong_carrying_the_same_payload_and_a_pong_is_ignored()
     {
         using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Server));
