@@ -6,7 +6,7 @@ namespace ChatClient;
 internal sealed record ClientArguments(Uri Uri, string Name)
 {
     public const string Usage =
-        "Usage: ChatClient ws://HOST:PORT/chat --name NAME [--room ROOM]\n" +
+        "Usage: ChatClient ws://HOST:PORT/chat --name NAME [--room ROOM]   (wss:// for TLS, validated as usual)\n" +
         "  --name NAME   your nickname in the room (required)\n" +
         "  --room ROOM   the room to join (default: the URL's ?room=, else lobby)\n" +
         "  --help        this text\n" +
@@ -44,9 +44,9 @@ internal sealed record ClientArguments(Uri Uri, string Name)
             }
         }
 
-        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme != "ws")
+        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
         {
-            error = url is null ? "The server's ws:// URL is missing." : $"Not a ws:// URL: {url}";
+            error = url is null ? "The server's ws:// or wss:// URL is missing." : $"Not a ws:// or wss:// URL: {url}";
             return null;
         }
 

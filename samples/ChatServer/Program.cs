@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using ChatServer;
 using ChatServer.Chat;
@@ -20,6 +21,21 @@ if (arguments is null)
     return error is null ? 0 : 2;
 }
 
+// With --cert, TLS is Kestrel's (its connection middleware decrypts), and the library sees the plain bytes as before.
+X509Certificate2? certificate = null;
+if (arguments.CertificatePath is not null)
+{
+    try
+    {
+        certificate = X509CertificateLoader.LoadPkcs12FromFile(arguments.CertificatePath, arguments.CertificatePassword);
+    }
+    catch (Exception exception) when (exception is System.Security.Cryptography.CryptographicException or System.IO.IOException or UnauthorizedAccessException)
+    {
+        Console.Error.Write($"Cannot load the certificate {arguments.CertificatePath}: {exception.Message}\n");
+        return 2;
+    }
+}
+
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(arguments);
@@ -30,7 +46,16 @@ builder.Services.AddSingleton<ChatEndpoint>();
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseConnectionHandler<WebSocketConnectionHandler>();
+    void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+    {
+        if (certificate is not null)
+        {
+            listen.UseHttps(certificate);
+        }
+
+        listen.UseConnectionHandler<WebSocketConnectionHandler>();
+    }
+
     if (arguments.Host == "localhost" && arguments.Port == 0)
     {
         // Kestrel picks a free port only on one address: IPv4 loopback, which localhost reaches.
@@ -52,6 +77,6 @@ int port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddres
     .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal)).Port).First();
 // An IPv6 address goes in brackets in a URL (RFC 3986 section 3.2.2).
 string shownHost = arguments.Host.Contains(':', StringComparison.Ordinal) ? $"[{arguments.Host}]" : arguments.Host;
-Console.WriteLine($"Listening on http://{shownHost}:{port}");
+Console.WriteLine($"Listening on {(certificate is null ? "http" : "https")}://{shownHost}:{port}");
 await app.WaitForShutdownAsync();
 return 0;

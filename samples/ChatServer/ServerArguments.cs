@@ -5,7 +5,7 @@ using System.Globalization;
 namespace ChatServer;
 
 /// <summary>The command line (see <see cref="Usage"/>).</summary>
-internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins)
+internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword)
 {
     public const string Usage =
         "Usage: ChatServer [options]\n" +
@@ -17,8 +17,11 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --max-queue N             frames waiting for one slow reader before it is cut off with 1013 (default 256)\n" +
         "  --max-rooms N             rooms the server keeps; joining a new one past that closes with 1008 (default 1000)\n" +
         "  --allowed-origin ORIGIN   a browser origin allowed besides the page's own (repeatable), e.g. http://example.com\n" +
+        "  --cert FILE.pfx           serve https:// and wss:// with this certificate (PKCS#12), instead of http:// and ws://\n" +
+        "  --cert-password PASSWORD  the password of the --cert file, if it has one\n" +
         "  --help                    this text\n" +
-        "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo.\n";
+        "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo\n" +
+        "(https:// and wss:// with --cert).\n";
 
     public static ServerArguments? Parse(string[] args, out string? error)
     {
@@ -30,6 +33,8 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         int maxQueue = 256;
         int maxRooms = 1000;
         var origins = new List<string>();
+        string? certificate = null;
+        string? certificatePassword = null;
         error = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -72,12 +77,24 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--allowed-origin" when Uri.TryCreate(value, UriKind.Absolute, out _):
                     origins.Add(value.TrimEnd('/'));
                     break;
+                case "--cert":
+                    certificate = value;
+                    break;
+                case "--cert-password":
+                    certificatePassword = value;
+                    break;
                 default:
                     error = $"Unknown option or bad value: {name} {value}";
                     return null;
             }
         }
 
-        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins);
+        if (certificatePassword is not null && certificate is null)
+        {
+            error = "--cert-password needs --cert.";
+            return null;
+        }
+
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword);
     }
 }

@@ -1,17 +1,18 @@
 using System;
+using System.IO;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using WebSocketProtocol.Handshake;
 
 namespace WebSocketProtocol.Transport;
 
-/// <summary>A TCP connection whose opening handshake succeeded: pipes that carry frames, and what the server agreed to.</summary>
+/// <summary>A TCP (or TLS) connection whose opening handshake succeeded: pipes that carry frames, and what the server agreed to.</summary>
 public sealed class WebSocketClientConnection : IDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    internal WebSocketClientConnection(Socket socket, NetworkStream stream, PipeReader input, PipeWriter output, ClientHandshakeResult handshake)
+    internal WebSocketClientConnection(Socket socket, Stream stream, PipeReader input, PipeWriter output, ClientHandshakeResult handshake)
     {
         _socket = socket;
         _stream = stream;
@@ -29,7 +30,7 @@ public sealed class WebSocketClientConnection : IDisposable
     /// <summary>What the server agreed to.</summary>
     public ClientHandshakeResult Handshake { get; }
 
-    /// <summary>Completes both pipes and closes the socket.</summary>
+    /// <summary>Completes both pipes and closes the TLS stream, if any, and the socket.</summary>
     public void Dispose()
     {
         Input.Complete();

@@ -13,12 +13,16 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    private ChatServerProcess(ChildProcess process, string host, int port)
+    private ChatServerProcess(ChildProcess process, bool secure, string host, int port)
     {
         Process = process;
+        IsSecure = secure;
         Host = host;
         Port = port;
     }
+
+    /// <summary>Whether it serves https:// and wss:// (started with <c>--cert</c>).</summary>
+    public bool IsSecure { get; }
 
     public ChildProcess Process { get; }
 
@@ -28,7 +32,7 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The page's origin, which the server accepts as its own.</summary>
-    public string Origin => $"http://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string Origin => $"{(IsSecure ? "https" : "http")}://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// Starts the server with <c>--port 0</c> (or the port given) and the extra <paramref name="arguments"/> (such as
@@ -40,8 +44,8 @@ internal sealed class ChatServerProcess : IAsyncDisposable
         ChildProcess process = ChildProcess.StartSample("ChatServer", all);
         try
         {
-            var address = new Uri("http://" + await process.WaitForLineAsync("Listening on http://", StartTimeout).ConfigureAwait(false));
-            return new ChatServerProcess(process, address.Host, address.Port);
+            var address = new Uri(await process.WaitForLineAsync("Listening on ", StartTimeout).ConfigureAwait(false));
+            return new ChatServerProcess(process, address.Scheme == "https", address.Host, address.Port);
         }
         catch
         {
@@ -69,7 +73,9 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     }
 
     public Uri ChatUri(string? room = null) =>
-        new($"ws://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/chat" + (room is null ? string.Empty : "?room=" + Uri.EscapeDataString(room)));
+        new($"{(IsSecure ? "wss" : "ws")}://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/chat" + (room is null ? string.Empty : "?room=" + Uri.EscapeDataString(room)));
+
+    public Uri EchoUri() => new($"{(IsSecure ? "wss" : "ws")}://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/echo");
 
     /// <summary>
     /// Stops the server as Ctrl+C does (it takes no notice of the end of its input, which is how <see cref="ChildProcess"/>

@@ -27,8 +27,11 @@ internal sealed class ChatTestClient : IDisposable
 
     public WebSocketConnection Connection { get; }
 
-    /// <summary>Connects to <paramref name="uri"/> (offering permessage-deflate, as browsers do), optionally as a page of <paramref name="origin"/>.</summary>
-    public static async Task<ChatTestClient> ConnectAsync(Uri uri, string? origin = null)
+    /// <summary>
+    /// Connects to <paramref name="uri"/> (offering permessage-deflate, as browsers do), optionally as a page of
+    /// <paramref name="origin"/>, with <paramref name="transport"/>'s TLS settings for wss://.
+    /// </summary>
+    public static async Task<ChatTestClient> ConnectAsync(Uri uri, string? origin = null, WebSocketTransportOptions? transport = null)
     {
         var options = new WebSocketClientOptions();
         options.Extensions.Add(new PerMessageDeflateClientFactory());
@@ -38,16 +41,16 @@ internal sealed class ChatTestClient : IDisposable
         }
 
         using var timeout = new CancellationTokenSource(Bound);
-        WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, options, timeout.Token).ConfigureAwait(false);
+        WebSocketClientConnection connected = await WebSocketClient.ConnectAsync(uri, options, transport, timeout.Token).ConfigureAwait(false);
 
-        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
-        return new ChatTestClient(transport, connection);
+        var connection = new WebSocketConnection(connected.Input, connected.Output, WebSocketConnectionOptions.ForClient(), connected.Handshake.Subprotocol, connected.Handshake.Extensions);
+        return new ChatTestClient(connected, connection);
     }
 
     /// <summary>Connects, joins as <paramref name="name"/> and reads the <c>joined</c> and <c>history</c> replies.</summary>
-    public static async Task<(ChatTestClient Client, JsonElement Joined, JsonElement History)> JoinAsync(Uri uri, string name)
+    public static async Task<(ChatTestClient Client, JsonElement Joined, JsonElement History)> JoinAsync(Uri uri, string name, WebSocketTransportOptions? transport = null)
     {
-        ChatTestClient client = await ConnectAsync(uri).ConfigureAwait(false);
+        ChatTestClient client = await ConnectAsync(uri, transport: transport).ConfigureAwait(false);
         await client.SendAsync(new { type = "join", name }).ConfigureAwait(false);
         JsonElement joined = await client.ExpectAsync("joined").ConfigureAwait(false);
         JsonElement history = await client.ExpectAsync("history").ConfigureAwait(false);
