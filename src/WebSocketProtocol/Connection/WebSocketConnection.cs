@@ -303,9 +303,10 @@ public sealed partial class WebSocketConnection : IDisposable
         {
             _reader.ReleaseInput();
         }
-        catch (InvalidOperationException)
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
         {
-            // The pipe was completed under the reader already.
+            // The pipe was completed under the reader already (its owner disposed the transport first): a completed pipe
+            // refuses AdvanceTo, and a stream's pipe has already recycled the buffers the reader still points into.
         }
 
         try

@@ -393,6 +393,26 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task Disposing_the_connection_after_its_transport_was_disposed_first_does_not_throw()
+    {
+        // Found by the soak: a stream's pipe reader recycles its buffers when completed, while the frame reader still held
+        // the next frame's bytes in one of them.
+        var wire = new System.IO.MemoryStream(Concat(Frame(0x82, new byte[] { 1, 2, 3 }), Frame(0x82, new byte[] { 4, 5 })));
+        var input = System.IO.Pipelines.PipeReader.Create(wire);
+        var output = System.IO.Pipelines.PipeWriter.Create(System.IO.Stream.Null);
+        var connection = new WebSocketConnection(input, output, ConnectionPair.Quiet(WebSocketRole.Server));
+        WebSocketMessage first = await connection.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(new byte[] { 1, 2, 3 }, first.Data.ToArray());
+
+        await input.CompleteAsync();
+        await output.CompleteAsync();
+        Exception? thrown = Record.Exception(connection.Dispose);
+
+        Assert.Null(thrown);
+        Assert.Equal(WebSocketState.Closed, connection.State);
+    }
+
+    [Fact]
     public async Task A_transport_that_ends_without_a_close_frame_is_a_typed_connection_lost_error()
     {
         using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Client));
