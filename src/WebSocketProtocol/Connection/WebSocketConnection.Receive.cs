@@ -369,6 +369,12 @@ public sealed partial class WebSocketConnection
             ReleaseInput();
             throw new WebSocketProtocolException(ProtocolError.ConnectionLost, exception);
         }
+        catch (Exception exception) when (exception is System.IO.IOException or System.Net.Sockets.SocketException or ObjectDisposedException && State == WebSocketState.Closed)
+        {
+            // Aborted while the read waited, and the transport went away under it: still the typed error, not the socket's.
+            ReleaseInput();
+            throw new WebSocketProtocolException(ProtocolError.ConnectionLost, exception);
+        }
     }
 
     private void ThrowAfterEnd()

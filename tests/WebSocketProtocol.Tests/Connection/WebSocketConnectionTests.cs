@@ -413,6 +413,69 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task A_receive_waiting_when_the_connection_is_aborted_ends_with_a_typed_error_even_when_the_socket_reports_it_as_an_io_error()
+    {
+        // Found by the soak: a peer dropping its own connection (Abort, then the socket) while its read loop waits. A
+        // socket disposed under a cancelled read reports an IOException rather than a cancellation; this stream always does.
+        var stream = new CancelledReadIsIOErrorStream();
+        var connection = new WebSocketConnection(System.IO.Pipelines.PipeReader.Create(stream), System.IO.Pipelines.PipeWriter.Create(System.IO.Stream.Null), ConnectionPair.Quiet(WebSocketRole.Client));
+        Task<WebSocketMessage> receive = connection.ReceiveMessageAsync().AsTask();
+        await stream.ReadStarted.WaitAsync(Bound);
+
+        connection.Abort();
+        var ended = await Assert.ThrowsAsync<WebSocketProtocolException>(() => receive.WaitAsync(Bound));
+
+        Assert.Equal(ProtocolError.ConnectionLost, ended.Error);
+        Assert.IsType<System.IO.IOException>(ended.InnerException);
+        connection.Dispose();
+    }
+
+    /// <summary>A stream whose reads wait until cancelled and then fail as a socket disposed under them does.</summary>
+    private sealed class CancelledReadIsIOErrorStream : System.IO.Stream
+    {
+        private readonly TaskCompletionSource _readStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task ReadStarted => _readStarted.Task;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _readStarted.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException exception)
+            {
+                throw new System.IO.IOException("Unable to read data from the transport connection: Operation canceled.", exception);
+            }
+
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, System.IO.SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task A_transport_that_ends_without_a_close_frame_is_a_typed_connection_lost_error()
     {
         using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Client));
