@@ -22,20 +22,27 @@ if [ ! -d "$node_interop/node_modules/ws" ] || ! node -e '
   npm install --no-audit --no-fund --prefix "$node_interop"
 fi
 
-# The chat page's browser tests drive the system's Chromium through Playwright (whose driver comes in its NuGet package;
-# Playwright's own browser download is never used): install Debian's chromium package when it is missing.
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests need, installed with apt-get (in one go) when missing:
+# - chromium: the chat page's browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs) drive the system's
+#   Chromium through Playwright, whose driver comes in its NuGet package; Playwright's own browser download is never used;
+# - clang and zlib1g-dev: the NativeAOT tests (tests/WebSocketProtocol.Tests/Samples/ChatClientNativeAotTests.cs and
+#   NativeAot/LibraryNativeAotTests.cs) publish native executables, which clang links against zlib.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+[ "$(dpkg-query -W -f='${Status}' zlib1g-dev 2>/dev/null)" = 'install ok installed' ] || missing+=(zlib1g-dev)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
   elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo)
   else
-    echo "error: chromium is required by the browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs);" \
-      "install Debian's chromium package, or run this script as root or with sudo available" >&2
+    echo "error: the tests need Debian's ${missing[*]} (see eng/test.sh for which tests);" \
+      "install them, or run this script as root or with sudo available" >&2
     exit 1
   fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
 dotnet build WebSocketProtocol.sln -c Release

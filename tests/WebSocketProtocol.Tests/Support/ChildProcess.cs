@@ -11,8 +11,9 @@ using System.Threading.Tasks;
 namespace WebSocketProtocol.Tests.Support;
 
 /// <summary>
-/// A program the tests run as a child process (a Node script from <c>tests/WebSocketProtocol.Tests/Interop/node</c>, or a
-/// sample built by the solution), its standard output read line by line, its standard input written as if typed.
+/// A program the tests run as a child process (a Node script from <c>tests/WebSocketProtocol.Tests/Interop/node</c>, a
+/// sample built by the solution, a native executable or a <c>dotnet</c> command), its standard output read line by line,
+/// its standard input written as if typed.
 /// Disposing closes its standard input, waits briefly for it to exit, and kills the process tree it started if it has not.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
@@ -104,6 +105,14 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         return Start("dotnet", directory, sample, [assembly, .. arguments]);
     }
+
+    /// <summary>Starts <c>dotnet <paramref name="arguments"/></c> (a publish, say) from the repository root.</summary>
+    public static ChildProcess StartDotnet(params string[] arguments) =>
+        Start("dotnet", RepositoryRoot, "dotnet " + arguments[0], arguments);
+
+    /// <summary>Starts the executable file <paramref name="path"/> (a native program) from its own folder.</summary>
+    public static ChildProcess StartExecutable(string path, params string[] arguments) =>
+        Start(path, Path.GetDirectoryName(path)!, Path.GetFileName(path), arguments);
 
     /// <summary>Writes <paramref name="line"/> and a line break to the process's standard input, as if typed.</summary>
     public async Task WriteLineAsync(string line, TimeSpan timeout)
