@@ -18,16 +18,16 @@ public enum HandshakeError
     /// <summary>The request head is longer than the limit. 431.</summary>
     HeadTooLarge,
 
-    /// <summary>A WebSocket upgrade must use GET (RFC 6455 section 4.1). 405.</summary>
+    /// <summary>A WebSocket upgrade must use GET (RFC 6455 section 4.1); an extended CONNECT over HTTP/2 or HTTP/3, CONNECT (RFC 8441 section 4). 405.</summary>
     MethodNotAllowed,
 
     /// <summary>A WebSocket upgrade needs HTTP/1.1 or later (RFC 6455 section 4.1). 400.</summary>
     HttpVersionTooOld,
 
-    /// <summary>The Host header is missing or repeated (RFC 9112 section 3.2). 400.</summary>
+    /// <summary>The Host header (<c>:authority</c> over HTTP/2 or HTTP/3) is missing or repeated (RFC 9112 section 3.2). 400.</summary>
     InvalidHost,
 
-    /// <summary>The Upgrade header does not list <c>websocket</c> (RFC 6455 section 4.2.1). 400.</summary>
+    /// <summary>The Upgrade header does not list <c>websocket</c> (RFC 6455 section 4.2.1), or an extended CONNECT's <c>:protocol</c> is not <c>websocket</c> (RFC 8441 section 4). 400.</summary>
     MissingUpgradeWebSocket,
 
     /// <summary>The Connection header does not list <c>Upgrade</c> (RFC 6455 section 4.2.1). 400.</summary>

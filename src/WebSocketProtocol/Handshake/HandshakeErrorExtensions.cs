@@ -1,6 +1,6 @@
 namespace WebSocketProtocol.Handshake;
 
-/// <summary>The one table from handshake errors to the HTTP status a server answers with.</summary>
+/// <summary>The one table from handshake errors to the HTTP status a server answers with, and what it says.</summary>
 public static class HandshakeErrorExtensions
 {
     /// <summary>The HTTP status code a server sends for <paramref name="error"/> (101 for none).</summary>
@@ -14,4 +14,7 @@ public static class HandshakeErrorExtensions
         HandshakeError.Timeout => 408,
         _ => 400,
     };
+
+    /// <summary>One sentence, in ASCII, that tells a client what was wrong: the body of the error response a server sends.</summary>
+    public static string GetDescription(this HandshakeError error) => HttpAscii.GetString(HttpResponseWriter.Describe(error));
 }

@@ -137,6 +137,10 @@ public readonly ref struct HandshakeRequest
     /// <summary>The path as a string, still percent-encoded (allocates).</summary>
     public string GetPathString() => HttpAscii.GetString(Path);
 
+    /// <summary>The same request with the server's choice of subprotocol, for the steps that run after it was made.</summary>
+    internal HandshakeRequest WithSelectedSubprotocol(string? subprotocol) =>
+        new(_head, _fields, _method, _target, VersionMajor, VersionMinor, subprotocol);
+
     internal int IndexOf(ReadOnlySpan<byte> name, int start)
     {
         for (int i = start; i < _fields.Length; i++)

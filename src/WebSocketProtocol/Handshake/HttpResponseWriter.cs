@@ -85,15 +85,15 @@ internal static class HttpResponseWriter
     };
 
     // Every body is under 100 bytes, which WriteError's digit loop relies on.
-    private static ReadOnlySpan<byte> Describe(HandshakeError error) => error switch
+    public static ReadOnlySpan<byte> Describe(HandshakeError error) => error switch
     {
         HandshakeError.RequestLineTooLong => "The request line is too long."u8,
         HandshakeError.TooManyHeaders => "The request has too many header fields."u8,
         HandshakeError.HeadTooLarge => "The request head is too large."u8,
-        HandshakeError.MethodNotAllowed => "A WebSocket handshake must use GET."u8,
+        HandshakeError.MethodNotAllowed => "A WebSocket handshake must use GET (CONNECT over HTTP/2)."u8,
         HandshakeError.HttpVersionTooOld => "A WebSocket handshake needs HTTP/1.1 or later."u8,
         HandshakeError.InvalidHost => "The Host header is missing or repeated."u8,
-        HandshakeError.MissingUpgradeWebSocket => "The Upgrade header must list websocket."u8,
+        HandshakeError.MissingUpgradeWebSocket => "The Upgrade header (:protocol over HTTP/2) must list websocket."u8,
         HandshakeError.MissingConnectionUpgrade => "The Connection header must list Upgrade."u8,
         HandshakeError.InvalidKey => "Sec-WebSocket-Key must be 16 bytes in base64, sent once."u8,
         HandshakeError.MissingVersion => "Sec-WebSocket-Version is missing."u8,
@@ -102,6 +102,6 @@ internal static class HttpResponseWriter
         HandshakeError.RejectedByApplication => "The server refused this WebSocket request."u8,
         HandshakeError.InvalidExtensions => "Sec-WebSocket-Extensions is malformed."u8,
         HandshakeError.Timeout => "The request head did not arrive in time."u8,
-        _ => "The request is not a valid HTTP/1.1 WebSocket handshake."u8,
+        _ => "The request is not a valid WebSocket handshake."u8,
     };
 }

@@ -7,7 +7,8 @@ namespace WebSocketProtocol.Handshake;
 
 /// <summary>
 /// The server's opening handshake as a pure function (RFC 6455 section 4.2): a complete request head in, a response written
-/// to a buffer and a result out. No I/O; <see cref="HandshakeNegotiator"/> runs it over pipes.
+/// to a buffer and a result out; or a request another HTTP server parsed in, the response's header fields and a result out.
+/// No I/O; <see cref="HandshakeNegotiator"/> runs it over pipes.
 /// </summary>
 public static class ServerHandshake
 {
@@ -57,6 +58,104 @@ public static class ServerHandshake
         }
     }
 
+    /// <summary>
+    /// The same handshake for a request another HTTP server already parsed and answers itself (ASP.NET Core, for one):
+    /// an upgrade (RFC 6455 section 4.2.1) when <see cref="HttpRequestInfo.Version"/> is HTTP/1.1, an extended CONNECT
+    /// (RFC 8441 section 4, RFC 9220 section 3) from HTTP/2 on. Adds the response's header fields to
+    /// <paramref name="responseHeaders"/> for the caller to send with <see cref="ServerHandshakeResult.StatusCode"/>
+    /// (101, or 200 for an extended CONNECT, when accepted) and, when rejected, a body such as
+    /// <see cref="HandshakeErrorExtensions.GetDescription"/>. A plain HTTP request adds nothing: it comes back as
+    /// <see cref="HandshakeOutcome.NotWebSocket"/> with <paramref name="request"/> as its <see cref="ServerHandshakeResult.Request"/>.
+    /// </summary>
+    /// <param name="request">
+    /// The request as the server received it, every header field included (the filter of
+    /// <see cref="WebSocketServerOptions.RequestFilter"/> sees them); from HTTP/2 on, with the <c>:protocol</c> pseudo-header
+    /// field, and <c>:authority</c> when the server did not turn it into Host.
+    /// </param>
+    /// <param name="options">The server's policy. Its limits apply to the request as if it were an HTTP/1.1 head; <see cref="WebSocketServerOptions.HandshakeTimeout"/> does not apply.</param>
+    /// <param name="responseHeaders">Where the response's header fields are added, names as the RFCs spell them.</param>
+    public static ServerHandshakeResult Negotiate(HttpRequestInfo request, WebSocketServerOptions options, ICollection<KeyValuePair<string, string>> responseHeaders)
+    {
+        if (request is null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        if (responseHeaders is null)
+        {
+            throw new ArgumentNullException(nameof(responseHeaders));
+        }
+
+        HandshakeError layoutError = ParsedRequestHead.TryCreate(request, options, out ParsedRequestHead head);
+        if (layoutError != HandshakeError.None)
+        {
+            return RejectWithHeaders(layoutError, HandshakeForm.Upgrade, responseHeaders);
+        }
+
+        try
+        {
+            HandshakeForm form = head.Form;
+            HandshakeRequest view = head.View(null);
+            HandshakeHeaderIndex index = HandshakeHeaderIndex.Build(view);
+            if (!ServerHandshakeRules.IsUpgradeAttempt(view, index, form))
+            {
+                return new ServerHandshakeResult(HandshakeOutcome.NotWebSocket, HandshakeError.None, null, request, null);
+            }
+
+            HandshakeError error = ServerHandshakeRules.Validate(view, index, form, options);
+            if (error != HandshakeError.None)
+            {
+                return RejectWithHeaders(error, form, responseHeaders);
+            }
+
+            PooledBufferWriter extensionHeader = PooledBufferWriter.Rent();
+            try
+            {
+                error = Agree(ref view, options, extensionHeader, out WebSocketExtension[] extensions);
+                if (error != HandshakeError.None)
+                {
+                    return RejectWithHeaders(error, form, responseHeaders);
+                }
+
+                if (form == HandshakeForm.Upgrade)
+                {
+                    Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
+                    WebSocketAccept.ComputeAccept(view.GetHeaderValue(index.Key.First), accept);
+                    responseHeaders.Add(new KeyValuePair<string, string>("Upgrade", "websocket"));
+                    responseHeaders.Add(new KeyValuePair<string, string>("Connection", "Upgrade"));
+                    responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Accept", HttpAscii.GetString(accept)));
+                }
+
+                if (view.SelectedSubprotocol is { } subprotocol)
+                {
+                    responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Protocol", subprotocol));
+                }
+
+                if (extensionHeader.WrittenCount != 0)
+                {
+                    responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Extensions", HttpAscii.GetString(extensionHeader.WrittenSpan)));
+                }
+
+                // RFC 8441 section 5: an extended CONNECT is accepted with any 2xx; 200 is the plain one.
+                int status = form == HandshakeForm.Upgrade ? 101 : 200;
+                return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, view.SelectedSubprotocol, null, extensions, status);
+            }
+            finally
+            {
+                extensionHeader.Dispose();
+            }
+        }
+        finally
+        {
+            head.Dispose();
+        }
+    }
+
     internal static ServerHandshakeResult Reject(HandshakeError error) => new(HandshakeOutcome.Rejected, error, null, null, null);
 
     private static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, Span<HeaderField> fieldStorage, WebSocketServerOptions options, IBufferWriter<byte> response)
@@ -85,40 +184,34 @@ public static class ServerHandshake
                 : Reject(HandshakeError.MalformedRequest);
         }
 
+        // A head read off the wire is HTTP/1.x: the upgrade is its only form.
         var request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, null);
         HandshakeHeaderIndex index = HandshakeHeaderIndex.Build(request);
-        if (!IsUpgradeAttempt(request, index))
+        if (!ServerHandshakeRules.IsUpgradeAttempt(request, index, HandshakeForm.Upgrade))
         {
             return new ServerHandshakeResult(HandshakeOutcome.NotWebSocket, HandshakeError.None, null, ToRequestInfo(request), null);
         }
 
-        HandshakeError error = Validate(request, index, options);
+        HandshakeError error = ServerHandshakeRules.Validate(request, index, HandshakeForm.Upgrade, options);
         if (error != HandshakeError.None)
         {
             return Reject(error);
         }
 
-        string? subprotocol = SelectSubprotocol(request, options.SubprotocolList);
-        request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, subprotocol);
         PooledBufferWriter extensionHeader = PooledBufferWriter.Rent();
         try
         {
-            if (!ExtensionNegotiation.TryNegotiate(request, options.ExtensionList, extensionHeader, out WebSocketExtension[] extensions))
+            error = Agree(ref request, options, extensionHeader, out WebSocketExtension[] extensions);
+            if (error != HandshakeError.None)
             {
-                return Reject(HandshakeError.InvalidExtensions);
-            }
-
-            if (options.RequestFilter is { } filter && !filter(request))
-            {
-                ExtensionNegotiation.DisposeAll(extensions);
-                return Reject(HandshakeError.RejectedByApplication);
+                return Reject(error);
             }
 
             ReadOnlySpan<byte> key = request.GetHeaderValue(index.Key.First);
             Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
             WebSocketAccept.ComputeAccept(key, accept);
-            HttpResponseWriter.WriteSwitchingProtocols(response, accept, subprotocol, extensionHeader.WrittenSpan);
-            return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, subprotocol, null, extensions);
+            HttpResponseWriter.WriteSwitchingProtocols(response, accept, request.SelectedSubprotocol, extensionHeader.WrittenSpan);
+            return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, request.SelectedSubprotocol, null, extensions);
         }
         finally
         {
@@ -126,144 +219,41 @@ public static class ServerHandshake
         }
     }
 
-    /// <summary>A request is an upgrade attempt when it asks for websocket or carries any Sec-WebSocket-Key/Version; anything else is plain HTTP.</summary>
-    private static bool IsUpgradeAttempt(HandshakeRequest request, HandshakeHeaderIndex index) =>
-        HandshakeHeaderIndex.ContainsToken(request, index.Upgrade, "Upgrade"u8, "websocket"u8)
-        || index.Key.Count != 0
-        || index.Version.Count != 0;
-
-    /// <summary>The checks of RFC 6455 section 4.2.1, then the origin policy of section 10.2.</summary>
-    private static HandshakeError Validate(HandshakeRequest request, HandshakeHeaderIndex index, WebSocketServerOptions options)
+    /// <summary>
+    /// What the server agrees to once the request passed the checks: the subprotocol, then the extensions (written into
+    /// <paramref name="extensionHeader"/>), then the application's filter, which sees both.
+    /// </summary>
+    private static HandshakeError Agree(ref HandshakeRequest request, WebSocketServerOptions options, PooledBufferWriter extensionHeader, out WebSocketExtension[] extensions)
     {
-        if (!request.Method.SequenceEqual("GET"u8))
+        request = request.WithSelectedSubprotocol(ServerHandshakeRules.SelectSubprotocol(request, options.SubprotocolList));
+        if (!ExtensionNegotiation.TryNegotiate(request, options.ExtensionList, extensionHeader, out extensions))
         {
-            return HandshakeError.MethodNotAllowed;
+            return HandshakeError.InvalidExtensions;
         }
 
-        if (request.VersionMajor < 1 || (request.VersionMajor == 1 && request.VersionMinor < 1))
+        if (options.RequestFilter is { } filter && !filter(request))
         {
-            return HandshakeError.HttpVersionTooOld;
+            ExtensionNegotiation.DisposeAll(extensions);
+            extensions = Array.Empty<WebSocketExtension>();
+            return HandshakeError.RejectedByApplication;
         }
 
-        ReadOnlySpan<byte> host = index.Host.Count == 1 ? request.GetHeaderValue(index.Host.First) : default;
-        if (host.IsEmpty)
-        {
-            return HandshakeError.InvalidHost;
-        }
-
-        if (!HandshakeHeaderIndex.ContainsToken(request, index.Upgrade, "Upgrade"u8, "websocket"u8))
-        {
-            return HandshakeError.MissingUpgradeWebSocket;
-        }
-
-        if (!HandshakeHeaderIndex.ContainsToken(request, index.Connection, "Connection"u8, "Upgrade"u8))
-        {
-            return HandshakeError.MissingConnectionUpgrade;
-        }
-
-        if (index.Version.Count == 0)
-        {
-            return HandshakeError.MissingVersion;
-        }
-
-        if (index.Version.Count != 1 || !request.GetHeaderValue(index.Version.First).SequenceEqual("13"u8))
-        {
-            return HandshakeError.UnsupportedVersion;
-        }
-
-        if (index.Key.Count != 1 || !WebSocketAccept.IsValidKey(request.GetHeaderValue(index.Key.First)))
-        {
-            return HandshakeError.InvalidKey;
-        }
-
-        return IsOriginAllowed(request, index.Origin, host, options) ? HandshakeError.None : HandshakeError.OriginNotAllowed;
+        return HandshakeError.None;
     }
 
-    private static bool IsOriginAllowed(HandshakeRequest request, HeaderSlot originSlot, ReadOnlySpan<byte> host, WebSocketServerOptions options)
+    /// <summary>The header fields an error response needs besides its status (RFC 6455 section 4.2.2; RFC 9110 section 15.5.6).</summary>
+    private static ServerHandshakeResult RejectWithHeaders(HandshakeError error, HandshakeForm form, ICollection<KeyValuePair<string, string>> responseHeaders)
     {
-        if (options.OriginPolicy == OriginPolicy.Any || originSlot.Count == 0)
+        if (error == HandshakeError.UnsupportedVersion)
         {
-            return true;
+            responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Version", "13"));
+        }
+        else if (error == HandshakeError.MethodNotAllowed)
+        {
+            responseHeaders.Add(new KeyValuePair<string, string>("Allow", form == HandshakeForm.Upgrade ? "GET" : "CONNECT"));
         }
 
-        // Origin is one serialized origin (RFC 6454 section 7); a list of several is never allowed.
-        if (originSlot.Count != 1)
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> origin = request.GetHeaderValue(originSlot.First);
-
-        foreach (string allowed in options.AllowedOriginList)
-        {
-            if (HttpAscii.EqualsIgnoreCase(origin, allowed))
-            {
-                return true;
-            }
-        }
-
-        if (options.OriginPolicy != OriginPolicy.SameOrigin)
-        {
-            return false;
-        }
-
-        // Schemes compare case-insensitively (RFC 3986 section 3.1).
-        ReadOnlySpan<byte> authority =
-            origin.Length > 7 && HttpAscii.EqualsIgnoreCase(origin.Slice(0, 7), "http://"u8) ? origin.Slice(7)
-            : origin.Length > 8 && HttpAscii.EqualsIgnoreCase(origin.Slice(0, 8), "https://"u8) ? origin.Slice(8)
-            : default;
-        return !authority.IsEmpty && HttpAscii.EqualsIgnoreCase(authority, host);
-    }
-
-    /// <summary>The server's most preferred subprotocol among those the client offered (RFC 6455 section 4.2.2, item 5.4).</summary>
-    private static string? SelectSubprotocol(HandshakeRequest request, List<string> supported)
-    {
-        if (supported.Count == 0)
-        {
-            return null;
-        }
-
-        foreach (string candidate in supported)
-        {
-            if (!HttpAscii.IsToken(candidate))
-            {
-                // The name goes into a response header verbatim: anything but a token could inject a header.
-                ThrowHelper.ThrowInvalidOperation($"The configured subprotocol '{candidate}' is not an HTTP token.");
-            }
-
-            for (int i = request.IndexOf("Sec-WebSocket-Protocol"u8, 0); i >= 0; i = request.IndexOf("Sec-WebSocket-Protocol"u8, i + 1))
-            {
-                foreach (ReadOnlySpan<byte> offered in new HttpTokenList(request.GetHeaderValue(i)))
-                {
-                    // Subprotocol names are case-sensitive tokens (RFC 6455 section 11.3.4).
-                    if (SameBytes(offered, candidate))
-                    {
-                        return candidate;
-                    }
-                }
-            }
-        }
-
-        return null;
-    }
-
-
-    private static bool SameBytes(ReadOnlySpan<byte> bytes, string text)
-    {
-        if (bytes.Length != text.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] != text[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return Reject(error);
     }
 
     private static int CountLines(ReadOnlySpan<byte> head, int start)

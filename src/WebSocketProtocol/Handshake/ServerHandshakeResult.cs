@@ -7,9 +7,10 @@ namespace WebSocketProtocol.Handshake;
 /// <summary>What a server handshake produced. A small struct: an accepted handshake allocates nothing to report it.</summary>
 public readonly struct ServerHandshakeResult
 {
-    internal ServerHandshakeResult(HandshakeOutcome outcome, HandshakeError error, string? subprotocol, HttpRequestInfo? request, WebSocketExtension[]? extensions)
+    internal ServerHandshakeResult(HandshakeOutcome outcome, HandshakeError error, string? subprotocol, HttpRequestInfo? request, WebSocketExtension[]? extensions, int acceptedStatus = 101)
     {
         _extensions = extensions;
+        _acceptedStatus = acceptedStatus;
         Outcome = outcome;
         Error = error;
         Subprotocol = subprotocol;
@@ -17,6 +18,7 @@ public readonly struct ServerHandshakeResult
     }
 
     private readonly WebSocketExtension[]? _extensions;
+    private readonly int _acceptedStatus;
 
     /// <summary>Accepted, rejected, or a plain HTTP request.</summary>
     public HandshakeOutcome Outcome { get; }
@@ -24,8 +26,16 @@ public readonly struct ServerHandshakeResult
     /// <summary>Why it was rejected; <see cref="HandshakeError.None"/> otherwise.</summary>
     public HandshakeError Error { get; }
 
-    /// <summary>The HTTP status that was sent (101 when accepted), or 0 for a plain request the application answers.</summary>
-    public int StatusCode => Outcome == HandshakeOutcome.NotWebSocket ? 0 : Error.ToStatusCode();
+    /// <summary>
+    /// The HTTP status of the response (101 when accepted; 200 for an accepted extended CONNECT over HTTP/2 or HTTP/3), or 0
+    /// for a plain request the application answers.
+    /// </summary>
+    public int StatusCode => Outcome switch
+    {
+        HandshakeOutcome.NotWebSocket => 0,
+        HandshakeOutcome.Accepted => _acceptedStatus == 0 ? 101 : _acceptedStatus,
+        _ => Error.ToStatusCode(),
+    };
 
     /// <summary>The chosen subprotocol (one of the server's own strings), or <see langword="null"/>.</summary>
     public string? Subprotocol { get; }
