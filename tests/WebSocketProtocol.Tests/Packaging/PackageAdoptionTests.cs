@@ -106,8 +106,13 @@ public sealed class PackageAdoptionTests : IClassFixture<PackedLibrary>
             environment["NUGET_PACKAGES"] = packages;
 
             var stopwatch = Stopwatch.StartNew();
-            string client = await CreateAppAsync(consumer.FullName, "Client", ReadmeSample.CodeAfter(ReadmeSample.ClientHeading), environment);
-            string server = await CreateAppAsync(consumer.FullName, "Server", ReadmeSample.CodeAfter(ReadmeSample.ServerHeading), environment);
+            string client = await NewConsoleAppAsync(consumer.FullName, "Client", environment);
+            string server = await NewConsoleAppAsync(consumer.FullName, "Server", environment);
+
+            // Side by side, as two terminals would: much of each step is the SDK starting up and waiting on the disk.
+            await Task.WhenAll(
+                AddPackageAndBuildAsync(client, ReadmeSample.CodeAfter(ReadmeSample.ClientHeading), environment),
+                AddPackageAndBuildAsync(server, ReadmeSample.CodeAfter(ReadmeSample.ServerHeading), environment));
             _output.WriteLine($"two apps created, package added, built: {stopwatch.Elapsed.TotalSeconds:0.0} s");
             Assert.Equal(new[] { "websocketprotocol" }, Directory.GetDirectories(packages).Select(Path.GetFileName));
 
@@ -140,19 +145,23 @@ public sealed class PackageAdoptionTests : IClassFixture<PackedLibrary>
         }
     }
 
-    /// <summary>
-    /// <c>dotnet new console</c>, <c>dotnet add package</c> from the feed, <paramref name="program"/> as Program.cs, and a
-    /// Release build in which a warning is an error.
-    /// </summary>
-    /// <returns>The project's folder.</returns>
-    private static async Task<string> CreateAppAsync(string consumer, string name, string program, IReadOnlyDictionary<string, string?> environment)
+    /// <summary><c>dotnet new console</c> for net10.0 in a folder <paramref name="name"/>; returns that folder.</summary>
+    /// <remarks>One at a time: the template engine keeps its settings in the user's profile.</remarks>
+    private static async Task<string> NewConsoleAppAsync(string consumer, string name, IReadOnlyDictionary<string, string?> environment)
     {
         await DotnetCommand.RunAsync(consumer, environment, CommandTimeout, "new", "console", "--name", name, "--output", name, "--framework", "net10.0", "--no-restore", "--no-update-check");
-        string project = Path.Combine(consumer, name);
+        return Path.Combine(consumer, name);
+    }
+
+    /// <summary>
+    /// <c>dotnet add package</c> from the feed, <paramref name="program"/> as Program.cs, and a Release build in which a
+    /// warning is an error.
+    /// </summary>
+    private static async Task AddPackageAndBuildAsync(string project, string program, IReadOnlyDictionary<string, string?> environment)
+    {
         await DotnetCommand.RunAsync(project, environment, CommandTimeout, "add", "package", PackedLibrary.Id, "--version", PackedLibrary.Version);
         await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), program);
         await DotnetCommand.RunAsync(project, environment, BuildTimeout, "build", "-c", "Release", "-warnaserror", "--disable-build-servers");
-        return project;
     }
 
     private static XElement ReadNuspec(ZipArchive package)
