@@ -114,6 +114,14 @@ internal sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess StartExecutable(string path, params string[] arguments) =>
         Start(path, Path.GetDirectoryName(path)!, Path.GetFileName(path), arguments);
 
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="arguments"/></c> in <paramref name="directory"/>, for tests that drive the SDK
+    /// itself (pack, new, build, run), with <paramref name="environment"/> applied over the test's own environment: a
+    /// <see langword="null"/> value removes the variable.
+    /// </summary>
+    public static ChildProcess StartDotnet(string directory, IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        Start("dotnet", directory, "dotnet " + (arguments.Length > 0 ? arguments[0] : string.Empty), arguments, environment);
+
     /// <summary>Writes <paramref name="line"/> and a line break to the process's standard input, as if typed.</summary>
     public async Task WriteLineAsync(string line, TimeSpan timeout)
     {
@@ -147,7 +155,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         kill.WaitForExit(5000);
     }
 
-    private static ChildProcess Start(string program, string directory, string name, string[] arguments)
+    private static ChildProcess Start(string program, string directory, string name, string[] arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -163,6 +171,18 @@ internal sealed class ChildProcess : IAsyncDisposable
         foreach (string argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach ((string variable, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(variable);
+            }
+            else
+            {
+                startInfo.Environment[variable] = value;
+            }
         }
 
         var process = new Process { StartInfo = startInfo };
