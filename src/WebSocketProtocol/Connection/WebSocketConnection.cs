@@ -141,7 +141,15 @@ public sealed partial class WebSocketConnection : IDisposable
     public Task CloseAsync(CloseStatus status, string? reason = null, CancellationToken cancellationToken = default)
     {
         // Validate before anything goes out, so a bad reason fails the call rather than the connection.
-        ValidateClose(status, reason);
+        try
+        {
+            ValidateClose(status, reason);
+        }
+        catch (ArgumentException exception)
+        {
+            return Task.FromException(exception);
+        }
+
         return CloseCoreAsync(status, reason, cancellationToken);
     }
 
@@ -309,12 +317,20 @@ public sealed partial class WebSocketConnection : IDisposable
 
         try
         {
+            Exception? abandoned = null;
             if (cancelPendingFlush)
             {
                 _output.CancelPendingFlush();
+
+                // Bytes still unflushed belong to a send being abandoned (one cancelled while the peer read nothing): a
+                // stream's writer would write them synchronously on Complete, which can block for ever. An error drops them.
+                if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > 0)
+                {
+                    abandoned = new OperationCanceledException("The connection was aborted with a send unfinished.");
+                }
             }
 
-            _output.Complete();
+            _output.Complete(abandoned);
         }
         catch (Exception exception) when (IsTransportFailure(exception))
         {

@@ -53,6 +53,22 @@ public abstract partial class WebSocketContractTests
     }
 
     [Fact]
+    public async Task Cancelling_a_send_held_up_by_a_peer_that_does_not_read_throws_OperationCanceledException_and_aborts()
+    {
+        using WebSocketTestPair pair = await ConnectAsync();
+        using var cancel = new CancellationTokenSource();
+
+        // Far more than the loopback socket buffers hold, so the send cannot finish while the peer reads nothing.
+        Task send = pair.UnderTest.SendAsync(new byte[32 * 1024 * 1024].AsMemory(), WebSocketMessageType.Binary, true, cancel.Token).AsTask();
+        Assert.False(send.IsCompleted);
+        await cancel.CancelAsync();
+
+        // Bounded: an abort that tried to write the rest of the message would hang here.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.WaitAsync(Timeout));
+        Assert.Equal(WebSocketState.Aborted, pair.UnderTest.State);
+    }
+
+    [Fact]
     public async Task Abort_ends_a_pending_receive_with_OperationCanceledException_and_leaves_Aborted_without_a_close_frame()
     {
         using WebSocketTestPair pair = await ConnectAsync();
