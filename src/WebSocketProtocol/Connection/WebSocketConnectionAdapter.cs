@@ -36,8 +36,8 @@ namespace WebSocketProtocol.Connection;
 /// a close that gets no answer within <see cref="WebSocketConnectionOptions.CloseTimeout"/> ends
 /// <see cref="CloseAsync"/> with <see cref="System.Net.WebSockets.WebSocketError.ConnectionClosedPrematurely"/> rather
 /// than waiting for ever.</item>
-/// <item>Sends are safe from several threads at once (ManagedWebSocket allows one at a time); receives queue, one at a
-/// time, as ManagedWebSocket's do.</item>
+/// <item>Whole-message sends are safe from several threads at once (ManagedWebSocket allows one send at a time); receives
+/// queue, one at a time, as ManagedWebSocket's do.</item>
 /// </list>
 /// <para>The adapter takes the connection over: use it only through the adapter from then on. Disposing the adapter
 /// disposes the connection and so closes its transport.</para>

@@ -163,6 +163,25 @@ public sealed class WebSocketConnectionAdapterTests
     }
 
     [Fact]
+    public async Task A_keepalive_timeout_closes_with_1011_and_the_socket_reads_Aborted_before_any_call_reports_it()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using LoopbackSocketPair sockets = await LoopbackSocketPair.ConnectAsync();
+        var options = new WebSocketConnectionOptions(WebSocketRole.Server) { KeepAliveInterval = TimeSpan.FromMilliseconds(50), KeepAliveTimeout = TimeSpan.FromMilliseconds(100) };
+        using WebSocket socket = new WebSocketConnectionAdapter(new WebSocketConnection(PipeReader.Create(sockets.Server), PipeWriter.Create(sockets.Server), options));
+
+        // The raw peer never answers the ping, so the connection gives up on it.
+        (byte ping, _) = await RawFrames.ReadAsync(sockets.Client, timeout.Token);
+        ushort? code = await RawFrames.ReadCloseCodeAsync(sockets.Client, timeout.Token);
+
+        Assert.Equal(0x89, ping);
+        Assert.Equal((ushort)1011, code);
+        Assert.Equal(WebSocketState.Aborted, socket.State);
+        WebSocketException receive = await Assert.ThrowsAsync<WebSocketException>(() => socket.ReceiveAsync(new ArraySegment<byte>(new byte[16]), timeout.Token));
+        Assert.Equal(WebSocketError.InvalidState, receive.WebSocketErrorCode);
+    }
+
+    [Fact]
     public async Task The_constructor_refuses_a_null_connection_and_one_that_is_no_longer_open()
     {
         using LoopbackSocketPair sockets = await LoopbackSocketPair.ConnectAsync();
