@@ -635,9 +635,15 @@ public sealed partial class WebSocketConnection
             reason = reasonBytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(reasonBytes.ToArray());
         }
 
-        PeerCloseStatus = status;
         PeerCloseReason = reason;
+        PeerCloseStatus = status;
         CompareExchangeState(WebSocketState.Open, WebSocketState.CloseReceived);
+        if (_applicationAnswersClose && !Volatile.Read(ref _closeSent))
+        {
+            // The application sends the answer (and so ends the handshake) when it chooses to.
+            _closeReceived.TrySetResult(true);
+            return new ReceiveResult(0, WebSocketMessageType.Close, true, status, reason);
+        }
 
         // Section 5.5.1: answer with a close, echoing the code, unless ours already went out.
         CloseStatus echo = status == CloseStatus.NoStatusReceived ? CloseStatus.NormalClosure : status;

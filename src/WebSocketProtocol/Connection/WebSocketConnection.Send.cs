@@ -38,7 +38,11 @@ public sealed partial class WebSocketConnection
     /// <param name="message">The payload; text must be valid UTF-8.</param>
     /// <param name="messageType">Text or binary.</param>
     /// <param name="cancellationToken">Abandons the send.</param>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, CancellationToken cancellationToken = default) =>
+        SendAsync(message, messageType, mayCompress: true, cancellationToken);
+
+    /// <summary>Sends a whole message; <paramref name="mayCompress"/> false sends it uncompressed even with permessage-deflate agreed.</summary>
+    internal ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, bool mayCompress, CancellationToken cancellationToken)
     {
         Opcode opcode = ToOpcode(messageType);
         if (opcode == Opcode.Text && !Utf8Validator.IsValid(message.Span))
@@ -52,7 +56,7 @@ public sealed partial class WebSocketConnection
         }
 
         int fragment = _options.FragmentSize > 0 ? _options.FragmentSize : int.MaxValue;
-        if (_deflate is not null && message.Length >= _deflate.CompressionThreshold)
+        if (mayCompress && _deflate is not null && message.Length >= _deflate.CompressionThreshold)
         {
             return SendFragmentedAsync(message, opcode, fragment, compress: true, cancellationToken);
         }
@@ -214,14 +218,19 @@ public sealed partial class WebSocketConnection
     /// <param name="messageType">Text or binary; the same for every call of one message.</param>
     /// <param name="endOfMessage">Whether this fragment ends the message.</param>
     /// <param name="cancellationToken">Abandons the send.</param>
-    public async ValueTask SendFragmentAsync(ReadOnlyMemory<byte> fragment, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken = default)
+    public ValueTask SendFragmentAsync(ReadOnlyMemory<byte> fragment, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken = default) =>
+        SendFragmentAsync(fragment, messageType, endOfMessage, mayCompress: true, cancellationToken);
+
+    /// <summary>Streams a message; <paramref name="mayCompress"/>, read on its first fragment, false sends it uncompressed.</summary>
+    internal async ValueTask SendFragmentAsync(ReadOnlyMemory<byte> fragment, WebSocketMessageType messageType, bool endOfMessage, bool mayCompress, CancellationToken cancellationToken)
     {
         Opcode opcode = ToOpcode(messageType);
-        if (!_streamingSend)
+        bool starts = !_streamingSend;
+        if (starts)
         {
             await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             _streamingSend = true;
-            _streamingCompressed = _deflate is not null;
+            _streamingCompressed = mayCompress && _deflate is not null;
             _sendUtf8.Reset();
         }
         else
@@ -229,13 +238,21 @@ public sealed partial class WebSocketConnection
             opcode = Opcode.Continuation;
         }
 
-        try
+        // Validated on a copy before anything is written: a refused fragment leaves the message as it was, to be continued.
+        Utf8Validator utf8 = _sendUtf8;
+        if (messageType == WebSocketMessageType.Text && !utf8.TryValidate(fragment.Span, endOfMessage))
         {
-            if (messageType == WebSocketMessageType.Text && !_sendUtf8.TryValidate(fragment.Span, endOfMessage))
+            if (starts)
             {
-                throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(fragment));
+                EndStreamingSend();
             }
 
+            throw new ArgumentException("A text message must be valid UTF-8 (RFC 6455 section 5.6).", nameof(fragment));
+        }
+
+        _sendUtf8 = utf8;
+        try
+        {
             ValueTask write = _streamingCompressed
                 ? WriteCompressedFrameAsync(opcode, fragment, endOfMessage, cancellationToken)
                 : WriteFrameAsync(opcode, fragment, endOfMessage, cancellationToken);
@@ -429,6 +446,20 @@ public sealed partial class WebSocketConnection
         {
             _frameLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Sends this side's close frame, once, without waiting for the peer's (a half close: messages may still be received);
+    /// a <see langword="null"/> <paramref name="status"/> sends an empty body.
+    /// </summary>
+    internal ValueTask SendCloseFrameAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
+    {
+        if (status is { } code)
+        {
+            ValidateClose(code, reason);
+        }
+
+        return SendCloseAsync(status, reason, cancellationToken);
     }
 
     /// <summary>Sends our close frame once; <paramref name="status"/> null sends an empty body.</summary>

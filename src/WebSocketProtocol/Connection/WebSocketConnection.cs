@@ -44,6 +44,10 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private int _state;
     private bool _closeSent;
+
+    // Set for WebSocketConnectionAdapter: code written for System.Net.WebSockets answers the peer's close itself, with its
+    // own status and description, so the connection must not answer it first.
+    private bool _applicationAnswersClose;
     private ProtocolError _failure;
     private int _disposed;
     private int _outputCompleted;
@@ -134,12 +138,46 @@ public sealed partial class WebSocketConnection : IDisposable
     /// <param name="status">A status that may be sent (not 1005, 1006 or 1015).</param>
     /// <param name="reason">At most 123 UTF-8 bytes.</param>
     /// <param name="cancellationToken">Abandons the wait; the transport is closed regardless.</param>
-    public async Task CloseAsync(CloseStatus status, string? reason = null, CancellationToken cancellationToken = default)
+    public Task CloseAsync(CloseStatus status, string? reason = null, CancellationToken cancellationToken = default)
     {
         // Validate before anything goes out, so a bad reason fails the call rather than the connection.
+        try
+        {
+            ValidateClose(status, reason);
+        }
+        catch (ArgumentException exception)
+        {
+            return Task.FromException(exception);
+        }
+
+        return CloseCoreAsync(status, reason, cancellationToken);
+    }
+
+    /// <summary>Whether the peer's close frame has arrived.</summary>
+    internal bool CloseFrameReceived => PeerCloseStatus is not null;
+
+    /// <summary>Whether this side's close frame has gone out (or is going out).</summary>
+    internal bool CloseFrameSent => Volatile.Read(ref _closeSent);
+
+    /// <summary>Whether the connection failed: the peer broke the protocol, the transport was lost, or a timer expired.</summary>
+    internal bool HasFailed => _failure != ProtocolError.None;
+
+    /// <summary>The rule whose breach failed the connection, or <see cref="ProtocolError.None"/>.</summary>
+    internal ProtocolError Failure => _failure;
+
+    /// <summary>Leaves the answer to the peer's close frame to the application (see <see cref="WebSocketConnectionAdapter"/>).</summary>
+    internal void LeaveCloseAnswerToApplication() => _applicationAnswersClose = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="status"/> and <paramref name="reason"/> may go in a close frame.</summary>
+    internal static void ValidateClose(CloseStatus status, string? reason)
+    {
         Span<byte> probe = stackalloc byte[FrameHeader.MaxControlPayloadLength];
         FrameWriter.FormatCloseBody(status, (reason ?? string.Empty).AsSpan(), probe);
+    }
 
+    /// <summary>The closing handshake of <see cref="CloseAsync"/>; a <see langword="null"/> status sends a close frame without a body.</summary>
+    internal async Task CloseCoreAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
+    {
         using var timeout = new CancellationTokenSource(_options.CloseTimeout);
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
@@ -279,12 +317,20 @@ public sealed partial class WebSocketConnection : IDisposable
 
         try
         {
+            Exception? abandoned = null;
             if (cancelPendingFlush)
             {
                 _output.CancelPendingFlush();
+
+                // Bytes still unflushed belong to a send being abandoned (one cancelled while the peer read nothing): a
+                // stream's writer would write them synchronously on Complete, which can block for ever. An error drops them.
+                if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > 0)
+                {
+                    abandoned = new OperationCanceledException("The connection was aborted with a send unfinished.");
+                }
             }
 
-            _output.Complete();
+            _output.Complete(abandoned);
         }
         catch (Exception exception) when (IsTransportFailure(exception))
         {
