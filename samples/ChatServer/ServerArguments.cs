@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 
 namespace ChatServer;
 
 /// <summary>The command line (see <see cref="Usage"/>).</summary>
-internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword)
+internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword, ServerTimers Timers)
 {
     public const string Usage =
         "Usage: ChatServer [options]\n" +
@@ -19,6 +20,11 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --allowed-origin ORIGIN   a browser origin allowed besides the page's own (repeatable), e.g. http://example.com\n" +
         "  --cert FILE.pfx           serve https:// and wss:// with this certificate (PKCS#12), instead of http:// and ws://\n" +
         "  --cert-password PASSWORD  the password of the --cert file, if it has one\n" +
+        "  --handshake-timeout SECS  time a client has to send its whole request head, else 408 (default 10)\n" +
+        "  --keepalive SECS          ping each connection this often; 0 turns keepalive off (default 20)\n" +
+        "  --keepalive-timeout SECS  time a ping may wait for its pong before the connection fails with 1011 (default 20)\n" +
+        "  --close-timeout SECS      time to wait for the peer's close frame after the server's, and for a finished\n" +
+        "                            connection's last bytes to reach a peer, before dropping it (default 5)\n" +
         "  --help                    this text\n" +
         "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo\n" +
         "(https:// and wss:// with --cert).\n";
@@ -35,6 +41,7 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         var origins = new List<string>();
         string? certificate = null;
         string? certificatePassword = null;
+        ServerTimers timers = ServerTimers.Default;
         error = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -83,6 +90,18 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--cert-password":
                     certificatePassword = value;
                     break;
+                case "--handshake-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan handshake):
+                    timers = timers with { Handshake = handshake };
+                    break;
+                case "--keepalive" when TryParseSeconds(value, allowZero: true, out TimeSpan keepAlive):
+                    timers = timers with { KeepAliveInterval = keepAlive == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : keepAlive };
+                    break;
+                case "--keepalive-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan keepAliveTimeout):
+                    timers = timers with { KeepAliveTimeout = keepAliveTimeout };
+                    break;
+                case "--close-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan close):
+                    timers = timers with { Close = close };
+                    break;
                 default:
                     error = $"Unknown option or bad value: {name} {value}";
                     return null;
@@ -95,6 +114,19 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
             return null;
         }
 
-        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword);
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword, timers);
+    }
+
+    /// <summary>A number of seconds, fractions allowed (0.5), at most a day so that it fits every timer.</summary>
+    private static bool TryParseSeconds(string value, bool allowZero, out TimeSpan span)
+    {
+        span = default;
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) || seconds > 86_400 || (seconds == 0 && !allowZero))
+        {
+            return false;
+        }
+
+        span = TimeSpan.FromSeconds(seconds);
+        return true;
     }
 }

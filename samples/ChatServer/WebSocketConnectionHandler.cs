@@ -32,16 +32,27 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         _stopping = lifetime.ApplicationStopping;
 
         // One set of options for every connection of each kind: they depend only on the command line.
-        _echoOptions = WebSocketConnectionOptions.ForServer();
+        _echoOptions = WithTimers(WebSocketConnectionOptions.ForServer(), arguments.Timers);
         _echoOptions.MaxMessageSize = arguments.MaxMessageSize;
 
         // A chat message is text of bounded length: its JSON in UTF-8 fits comfortably in four bytes a character.
-        _chatOptions = WebSocketConnectionOptions.ForServer();
+        _chatOptions = WithTimers(WebSocketConnectionOptions.ForServer(), arguments.Timers);
         _chatOptions.MaxMessageSize = Math.Max(4096, (arguments.MaxChatMessage * 4L) + 1024);
-        _chatOptions.CloseTimeout = TimeSpan.FromSeconds(5);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext context)
+    {
+        try
+        {
+            await ServeAsync(context);
+        }
+        finally
+        {
+            await TransportShutdown.CloseAsync(context, _arguments.Timers.Close);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext context)
     {
         (ServerHandshakeResult handshake, string? path, string room) = await AcceptAsync(context);
         if (handshake.Outcome == HandshakeOutcome.NotWebSocket)
@@ -73,7 +84,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
     private async Task<(ServerHandshakeResult Handshake, string? Path, string Room)> AcceptAsync(ConnectionContext context)
     {
         // Browsers may connect from the page's own origin or an allowed one (RFC 6455 section 10.2); other clients send none.
-        var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.SameOrigin };
+        var handshakeOptions = new WebSocketServerOptions { OriginPolicy = OriginPolicy.SameOrigin, HandshakeTimeout = _arguments.Timers.Handshake };
         foreach (string origin in _arguments.AllowedOrigins)
         {
             handshakeOptions.AllowedOrigins.Add(origin);
@@ -97,6 +108,14 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
 
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, _stopping);
         return (handshake, path, room);
+    }
+
+    private static WebSocketConnectionOptions WithTimers(WebSocketConnectionOptions options, ServerTimers timers)
+    {
+        options.KeepAliveInterval = timers.KeepAliveInterval;
+        options.KeepAliveTimeout = timers.KeepAliveTimeout;
+        options.CloseTimeout = timers.Close;
+        return options;
     }
 
     /// <summary>The <c>room</c> query parameter (percent-decoded), "lobby" when absent, <see langword="null"/> when malformed.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
@@ -198,17 +199,32 @@ public sealed partial class WebSocketConnection
             _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             while (true)
             {
-                if (length == _messageBuffer.Length)
+                Memory<byte> destination;
+                if (length < _messageBuffer.Length)
+                {
+                    destination = _messageBuffer.AsMemory(length);
+                }
+                else if (length < _options.MaxMessageSize)
                 {
                     GrowMessageBuffer(length);
+                    destination = _messageBuffer.AsMemory(length);
+                }
+                else
+                {
+                    // Full at the limit, the message may only end now: reading on into the scratch bytes lets an inflating
+                    // message end or prove itself too long (1009), with no buffer past the limit (which the pool would
+                    // round up to twice the limit, for one byte).
+                    destination = _firstBytes;
                 }
 
-                ReceiveResult result = await ReceiveCoreAsync(_messageBuffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                ReceiveResult result = await ReceiveCoreAsync(destination, cancellationToken).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return new WebSocketMessage(WebSocketMessageType.Close, ReadOnlyMemory<byte>.Empty, result.CloseStatus, result.CloseReason);
                 }
 
+                // Past the limit, the receive fails before it hands out a byte (declared lengths and inflated bytes are both counted).
+                Debug.Assert(length < _messageBuffer.Length || result.Count == 0, "A byte past the message limit was received.");
                 length += result.Count;
                 if (result.EndOfMessage)
                 {
@@ -250,9 +266,11 @@ public sealed partial class WebSocketConnection
 
     private void GrowMessageBuffer(int length)
     {
-        // Grows by doubling, within the message limit already enforced on declared lengths. One byte more than the limit
-        // leaves an inflating message room to prove itself too long rather than stall on a full buffer.
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(length * 2L, 4096), Math.Max(_options.MaxMessageSize + 1, 4096)));
+        // Grows by doubling, up to the message limit (already enforced on declared and inflated lengths) and the largest
+        // array the runtime makes.
+        const long MaxArrayLength = 0x7FFFFFC7;
+        long size = Math.Min(Math.Max(length * 2L, 4096), Math.Min(Math.Max(_options.MaxMessageSize, 4096), MaxArrayLength));
+        byte[] larger = ArrayPool<byte>.Shared.Rent((int)size);
         _messageBuffer.AsSpan(0, length).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_messageBuffer!);
         _messageBuffer = larger;
@@ -645,11 +663,30 @@ public sealed partial class WebSocketConnection
             return new ReceiveResult(0, WebSocketMessageType.Close, true, status, reason);
         }
 
-        // Section 5.5.1: answer with a close, echoing the code, unless ours already went out.
+        // Section 5.5.1: answer with a close, echoing the code, unless ours already went out. A peer that stopped reading
+        // may leave no room for it (a send stuck in its flush holds the transport): after the close timeout the
+        // connection is dropped instead of waiting for ever.
         CloseStatus echo = status == CloseStatus.NoStatusReceived ? CloseStatus.NormalClosure : status;
-        await SendCloseAsync(status == CloseStatus.NoStatusReceived ? null : echo, null, cancellationToken).ConfigureAwait(false);
+        bool answered = true;
+        using (var timeout = new CancellationTokenSource(_options.CloseTimeout))
+        using (CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
+        {
+            try
+            {
+                await SendCloseAsync(status == CloseStatus.NoStatusReceived ? null : echo, null, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                answered = false;
+            }
+        }
+
         _closeReceived.TrySetResult(true);
-        if (Role == WebSocketRole.Server)
+        if (!answered)
+        {
+            Abort();
+        }
+        else if (Role == WebSocketRole.Server)
         {
             // Section 7.1.1: the server closes the TCP connection first.
             await CloseTransportAsync(cancellationToken).ConfigureAwait(false);

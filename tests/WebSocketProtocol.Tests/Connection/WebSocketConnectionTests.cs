@@ -278,6 +278,26 @@ public class WebSocketConnectionTests
         Assert.Equal((ushort)1000, (await ReadCloseAsync(peer)).Code);
     }
 
+    [Fact]
+    public async Task A_close_from_a_peer_that_stopped_reading_ends_the_connection_at_the_close_timeout_instead_of_waiting_for_room_to_answer()
+    {
+        // The peer reads nothing, so a send waits in its flush holding the transport; then the peer's close arrives. The
+        // answer cannot go out: after the close timeout the connection is dropped, which also ends the stuck send.
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.CloseTimeout = TimeSpan.FromMilliseconds(300);
+        using var peer = new RawPeer(options, outputPauseThreshold: 1);
+        Task stuck = peer.UnderTest.SendAsync(new byte[1000], WebSocketMessageType.Binary).AsTask();
+        Assert.False(stuck.IsCompleted);
+        peer.Writer.WriteClose(CloseStatus.NormalClosure);
+        await peer.FlushAsync();
+
+        WebSocketMessage close = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.NormalClosure), (close.MessageType, close.CloseStatus));
+        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        var failed = await Assert.ThrowsAsync<WebSocketProtocolException>(() => stuck.WaitAsync(Bound));
+        Assert.Equal(ProtocolError.ConnectionLost, failed.Error);
+    }
+
     public static TheoryData<string, byte[], ushort, ProtocolError> Violations() => new()
     {
         { "continuation with no message", Frame(0x80, "x"u8.ToArray()), 1002, ProtocolError.UnexpectedContinuation },

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO.Compression;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
@@ -365,6 +366,23 @@ public class PerMessageDeflateConnectionTests
         await peer.FlushAsync();
 
         Assert.Equal(message, (await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound)).Data.ToArray());
+    }
+
+    [Fact]
+    public async Task A_compressed_message_of_exactly_the_limit_is_held_in_a_buffer_no_larger_than_the_limit()
+    {
+        // Growing past the limit by one byte (to see whether more is inflated) would rent twice the limit from the pool.
+        var options = ConnectionPair.Quiet(WebSocketRole.Server);
+        options.MaxMessageSize = 1 << 16;
+        using var peer = CompressedPeer(WebSocketRole.Server, connectionOptions: options);
+        byte[] message = new byte[1 << 16];
+        peer.Writer.WriteFrame(Opcode.Binary, Zlib.CompressMessage(message), reservedBits: ReservedBits.Rsv1);
+        await peer.FlushAsync();
+
+        WebSocketMessage received = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(message.Length, received.Data.Length);
+        Assert.True(MemoryMarshal.TryGetArray(received.Data, out ArraySegment<byte> buffer));
+        Assert.InRange(buffer.Array!.Length, message.Length, options.MaxMessageSize);
     }
 
     [Theory]
