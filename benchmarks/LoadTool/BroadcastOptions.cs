@@ -48,17 +48,22 @@ public sealed record BroadcastOptions
         ArgumentNullException.ThrowIfNull(args);
         Uri? url = null;
         var options = new BroadcastOptions { Url = new Uri("ws://127.0.0.1/") };
-        error = null;
-        for (int i = 0; i < args.Length; i += 2)
+        error = OptionValues.ReadPairs(args, Apply);
+        if (error is not null)
         {
-            string name = args[i];
-            if (i + 1 >= args.Length)
-            {
-                error = $"{name} needs a value.";
-                return null;
-            }
+            return null;
+        }
 
-            string value = args[i + 1];
+        if (url is null)
+        {
+            error = "--url ws://127.0.0.1:PORT/chat?room=NAME is required.";
+            return null;
+        }
+
+        return options with { Url = url };
+
+        bool Apply(string name, string value)
+        {
             switch (name)
             {
                 case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
@@ -83,17 +88,10 @@ public sealed record BroadcastOptions
                     options = options with { ServerPid = pid };
                     break;
                 default:
-                    error = $"Unknown option or bad value: {name} {value}";
-                    return null;
+                    return false;
             }
-        }
 
-        if (url is null)
-        {
-            error = "--url ws://127.0.0.1:PORT/chat?room=NAME is required.";
-            return null;
+            return true;
         }
-
-        return options with { Url = url };
     }
 }

@@ -44,17 +44,22 @@ public sealed record SoakOptions
         ArgumentNullException.ThrowIfNull(args);
         var options = new SoakOptions { Url = new Uri("ws://127.0.0.1/") };
         Uri? url = null;
-        error = null;
-        for (int i = 0; i < args.Length; i += 2)
+        error = OptionValues.ReadPairs(args, Apply);
+        if (error is not null)
         {
-            string name = args[i];
-            if (i + 1 >= args.Length)
-            {
-                error = $"{name} needs a value.";
-                return null;
-            }
+            return null;
+        }
 
-            string value = args[i + 1];
+        if (url is null)
+        {
+            error = "--url ws://127.0.0.1:PORT is required (loopback only).";
+            return null;
+        }
+
+        return options with { Url = url };
+
+        bool Apply(string name, string value)
+        {
             switch (name)
             {
                 case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? u) && u.Scheme == "ws" && u.IsLoopback:
@@ -79,17 +84,10 @@ public sealed record SoakOptions
                     options = options with { Seed = seed };
                     break;
                 default:
-                    error = $"Unknown option or bad value: {name} {value}";
-                    return null;
+                    return false;
             }
-        }
 
-        if (url is null)
-        {
-            error = "--url ws://127.0.0.1:PORT is required (loopback only).";
-            return null;
+            return true;
         }
-
-        return options with { Url = url };
     }
 }
