@@ -225,6 +225,22 @@ public class InflaterTests
         Assert.Equal(InflateStatus.InvalidData, new Inflater(15).Inflate(stream, new byte[64], out _, out _));
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x4B, 0x04, 0x00 })] // zlib's own: the padding is zeros
+    [InlineData(new byte[] { 0x4B, 0x04, 0xFC })] // the same with ones, which zlib ignores too
+    public void The_padding_after_a_final_block_is_not_read_as_another_block(byte[] compressed)
+    {
+        // "a" in one final fixed-code block: 3 + 8 + 7 bits, so the last byte has 6 bits of padding. Found by the inflater
+        // fuzz target: they were read as the next block's header, a stored block (zeros) that left the stream open, or the
+        // reserved block type 3 (ones) that failed valid data.
+        var inflater = new Inflater(15);
+        var (status, output) = Inflate(inflater, compressed, 1, 1);
+
+        Assert.Equal(InflateStatus.NeedsInput, status);
+        Assert.Equal("a"u8.ToArray(), output);
+        Assert.True(inflater.IsStreamEnded);
+    }
+
     /// <summary>A fixed-code block starting with a length-distance pair: length 3 (code 257, 7 bits 0000001), distance 1 (5 bits 00000).</summary>
     private static byte[] DistanceBeforeOutput()
     {
