@@ -22,21 +22,28 @@ if [ ! -d "$node_interop/node_modules/ws" ] || ! node -e '
   npm install --no-audit --no-fund --prefix "$node_interop"
 fi
 
-# The chat page's browser tests drive the system's Chromium through Playwright (whose driver comes in its NuGet package;
-# Playwright's own browser download is never used): install Debian's chromium package when it is missing.
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests drive, installed with apt-get when missing: the chat page's browser tests run the system's
+# Chromium through Playwright (whose driver comes in its NuGet package; Playwright's own browser download is never used),
+# and the fuzz runs (tests/WebSocketProtocol.Tests/Fuzzing, fuzz/README.md) run AFL++'s afl-fuzz.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
   elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo)
   else
-    echo "error: chromium is required by the browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs);" \
-      "install Debian's chromium package, or run this script as root or with sudo available" >&2
+    echo "error: the tests need Debian's ${missing[*]} (browser tests: tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs;" \
+      "fuzz runs: tests/WebSocketProtocol.Tests/Fuzzing); install them, or run this script as root or with sudo available" >&2
     exit 1
   fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
+
+# SharpFuzz's instrumenting tool for the fuzz runs, at the version .config/dotnet-tools.json pins.
+dotnet tool restore
 
 dotnet build WebSocketProtocol.sln -c Release
 

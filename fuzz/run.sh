@@ -15,19 +15,24 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 die() { echo "fuzz: $*" >&2; exit 2; }
 
-# Publishes the fuzz program once per call into build/plain; with a target, also a copy whose WebSocketProtocol.dll
-# SharpFuzz has instrumented, in build/TARGET. A lock keeps two runs from publishing over each other.
+# Publishes the fuzz program into build/plain (skipped when FUZZ_SKIP_PUBLISH=1 and it is there: the test suite publishes
+# once for all targets); with a target, also a copy whose WebSocketProtocol.dll SharpFuzz has instrumented, in
+# build/TARGET, made again only when the library changed. A lock keeps two runs from publishing over each other.
 prepare() {
   mkdir -p "$build"
   exec 9>"$build/.lock"
   flock 9
-  # No build servers: nothing of the build may outlive this script (it runs inside the test suite too).
-  dotnet publish "$root/fuzz/WebSocketProtocol.Fuzz" -c Release -o "$build/plain" --disable-build-servers -nodeReuse:false \
-    -p:UseSharedCompilation=false -v q -nologo >"$build/publish.log" 2>&1 || { cat "$build/publish.log" >&2; die "publish failed"; }
-  if [ -n "${1:-}" ]; then
+  if [ "${FUZZ_SKIP_PUBLISH:-}" != 1 ] || [ ! -f "$build/plain/WebSocketProtocol.Fuzz.dll" ]; then
+    # No build servers: nothing of the build may outlive this script (it runs inside the test suite too).
+    dotnet publish "$root/fuzz/WebSocketProtocol.Fuzz" -c Release -o "$build/plain" --disable-build-servers -nodeReuse:false \
+      -p:UseSharedCompilation=false -v q -nologo >"$build/publish.log" 2>&1 || { cat "$build/publish.log" >&2; die "publish failed"; }
+  fi
+  if [ -n "${1:-}" ] && { ! cmp -s "$build/plain/WebSocketProtocol.dll" "$build/$1/.uninstrumented.dll" \
+    || ! cmp -s "$build/plain/WebSocketProtocol.Fuzz.dll" "$build/$1/WebSocketProtocol.Fuzz.dll"; }; then
     (cd "$root" && dotnet tool restore >/dev/null) || die "dotnet tool restore failed (SharpFuzz.CommandLine)"
     rm -rf "${build:?}/$1"
     cp -r "$build/plain" "$build/$1"
+    cp "$build/plain/WebSocketProtocol.dll" "$build/$1/.uninstrumented.dll"
     (cd "$root" && dotnet tool run sharpfuzz "$build/$1/WebSocketProtocol.dll") >/dev/null || die "sharpfuzz could not instrument WebSocketProtocol.dll"
   fi
   flock -u 9
@@ -47,7 +52,9 @@ findings=${3:-$root/fuzz/findings/$target}
 corpus=$root/fuzz/corpus/$target
 [ -d "$corpus" ] || die "no seed corpus at fuzz/corpus/$target"
 command -v afl-fuzz >/dev/null || die "afl-fuzz is not installed (Debian's afl++ package)"
+started=$SECONDS
 prepare "$target"
+echo "fuzz: built and instrumented in $((SECONDS - started))s"
 
 dictionary=()
 [ -f "$root/fuzz/dictionaries/$target.dict" ] && dictionary=(-x "$root/fuzz/dictionaries/$target.dict")
@@ -64,8 +71,9 @@ export DOTNET_GCHeapHardLimit=0x40000000 DOTNET_TieredPGO=0
 
 echo "fuzz: $target for ${seconds}s from $(find "$corpus" -type f | wc -l) seeds; findings in $findings"
 status=0
-# -t 2000+: an input slower than 2 s is a hang (seeds that slow are skipped); -G: inputs stay small and fast.
-afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 2000+ -G 65536 "${dictionary[@]}" \
+# -t 2000: an input slower than 2 s is a hang (a fixed limit: an auto-scaled one would be tight on a busy machine); -G: inputs
+# stay small and fast.
+afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 2000 -G 65536 "${dictionary[@]}" \
   -- dotnet "$build/$target/WebSocketProtocol.Fuzz.dll" "$target" >"$findings.log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
   tail -n 30 "$findings.log" >&2

@@ -105,7 +105,8 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
     /// <summary>Checks an accepted response with code of its own: RFC 6455 section 4.1, the client's checks.</summary>
     private static void CheckAccepted(in ClientHandshakeResult result, string head, WebSocketClientOptions options)
     {
-        if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+        // RFC 9110 section 2.5: a higher minor version is read as the highest one implemented, so HTTP/1.5 is HTTP/1.1.
+        if (!head.StartsWith("HTTP/1.", StringComparison.Ordinal) || head.Length < 12 || head[7] is < '1' or > '9' || !head.AsSpan(8).StartsWith(" 101", StringComparison.Ordinal))
         {
             throw new FuzzFindingException($"The response '{head.Split("\r\n")[0]}' was accepted.");
         }

@@ -90,6 +90,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         Start("node", RepositoryRoot, Path.GetFileName(script), [Path.Combine(RepositoryRoot, script), .. arguments]);
 
     /// <summary>
+    /// Starts <c>bash <paramref name="script"/> <paramref name="arguments"/></c> from the repository root, for a shell script
+    /// of the repository (its path relative to the root), with <paramref name="environment"/> added to the environment.
+    /// </summary>
+    public static ChildProcess StartRepositoryShellScript(string script, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start("bash", RepositoryRoot, Path.GetFileName(script), [Path.Combine(RepositoryRoot, script), .. arguments], environment);
+
+    /// <summary>
     /// Starts the sample <paramref name="sample"/> (samples/NAME, built in Release by the solution build) with
     /// <c>dotnet</c>, from its output folder.
     /// </summary>
@@ -138,7 +145,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         kill.WaitForExit(5000);
     }
 
-    private static ChildProcess Start(string program, string directory, string name, string[] arguments)
+    private static ChildProcess Start(string program, string directory, string name, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -154,6 +161,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         foreach (string argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[variable.Key] = variable.Value;
         }
 
         var process = new Process { StartInfo = startInfo };
