@@ -31,12 +31,14 @@ public class FuzzRunTests
         _output = output;
     }
 
-    public static TheoryData<string> Targets => new() { "frame-reader", "handshake-server", "handshake-client", "utf8", "inflater", "connection" };
+    private static readonly string[] TargetNames = { "frame-reader", "handshake-server", "handshake-client", "utf8", "inflater", "connection" };
+
+    public static TheoryData<string> Targets => new(TargetNames);
 
     [Fact]
     public void Every_target_of_the_fuzz_program_has_a_run_here_and_a_seed_corpus()
     {
-        Assert.Equal(Targets.Select(row => (string)row[0]).Order(StringComparer.Ordinal), _build.Targets.Order(StringComparer.Ordinal));
+        Assert.Equal(TargetNames.Order(StringComparer.Ordinal), _build.Targets.Order(StringComparer.Ordinal));
         foreach (string target in _build.Targets)
         {
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(ChildProcess.RepositoryRoot, "fuzz", "corpus", target)));
