@@ -26,11 +26,13 @@ fi
 # - chromium: the chat page's browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs) drive the system's
 #   Chromium through Playwright, whose driver comes in its NuGet package; Playwright's own browser download is never used;
 # - clang and zlib1g-dev: the NativeAOT tests (tests/WebSocketProtocol.Tests/Samples/ChatClientNativeAotTests.cs and
-#   NativeAot/LibraryNativeAotTests.cs) publish native executables, which clang links against zlib.
+#   NativeAot/LibraryNativeAotTests.cs) publish native executables, which clang links against zlib;
+# - afl++: the fuzz runs (tests/WebSocketProtocol.Tests/Fuzzing, fuzz/README.md) run AFL++'s afl-fuzz.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ "$(dpkg-query -W -f='${Status}' zlib1g-dev 2>/dev/null)" = 'install ok installed' ] || missing+=(zlib1g-dev)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
@@ -45,7 +47,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
+# SharpFuzz's instrumenting tool for the fuzz runs, at the version .config/dotnet-tools.json pins.
+dotnet tool restore
+
 dotnet build WebSocketProtocol.sln -c Release
+
+# The fuzz program, published and instrumented once per target here rather than inside the fuzz tests' time.
+bash fuzz/run.sh --prepare
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

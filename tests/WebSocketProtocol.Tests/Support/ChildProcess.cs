@@ -91,6 +91,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         Start("node", RepositoryRoot, Path.GetFileName(script), [Path.Combine(RepositoryRoot, script), .. arguments]);
 
     /// <summary>
+    /// Starts <c>bash <paramref name="script"/> <paramref name="arguments"/></c> from the repository root, for a shell script
+    /// of the repository (its path relative to the root), with <paramref name="environment"/> added to the environment.
+    /// </summary>
+    public static ChildProcess StartRepositoryShellScript(string script, IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        Start("bash", RepositoryRoot, Path.GetFileName(script), [Path.Combine(RepositoryRoot, script), .. arguments], environment);
+
+    /// <summary>
     /// Starts the sample <paramref name="sample"/> (samples/NAME, built in Release by the solution build) with
     /// <c>dotnet</c>, from its output folder.
     /// </summary>

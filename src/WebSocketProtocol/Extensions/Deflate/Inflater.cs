@@ -169,7 +169,14 @@ internal sealed class Inflater
                     }
 
                     _remaining = length;
-                    _state = _remaining == 0 ? State.BlockHeader : State.StoredCopy;
+                    if (_remaining == 0)
+                    {
+                        EndBlock();
+                    }
+                    else
+                    {
+                        _state = State.StoredCopy;
+                    }
                     break;
 
                 case State.StoredCopy:
@@ -198,7 +205,7 @@ internal sealed class Inflater
                         _remaining--;
                     }
 
-                    _state = State.BlockHeader;
+                    EndBlock();
                     break;
 
                 case State.DynamicCounts:
@@ -387,7 +394,7 @@ internal sealed class Inflater
             if (symbol == EndOfBlock)
             {
                 Take(symbolLength);
-                _state = State.BlockHeader;
+                EndBlock();
                 return null;
             }
 
@@ -498,6 +505,20 @@ internal sealed class Inflater
         _bits >>= count;
         _bitCount -= count;
         return value;
+    }
+
+    /// <summary>
+    /// Goes on to the next block header. After the final block the rest of its last byte is padding (RFC 1951 section 3.2.3
+    /// packs the stream into whole bytes, and a next stream starts on a byte of its own): dropped, not read as a header.
+    /// </summary>
+    private void EndBlock()
+    {
+        if (_finalBlock)
+        {
+            Take(_bitCount & 7);
+        }
+
+        _state = State.BlockHeader;
     }
 
     private InflateStatus Fail()

@@ -225,6 +225,36 @@ public class InflaterTests
         Assert.Equal(InflateStatus.InvalidData, new Inflater(15).Inflate(stream, new byte[64], out _, out _));
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x4B, 0x04, 0x00 })] // zlib's own: the padding is zeros
+    [InlineData(new byte[] { 0x4B, 0x04, 0xFC })] // the same with ones, which zlib ignores too
+    public void The_padding_after_a_final_block_is_not_read_as_another_block(byte[] compressed)
+    {
+        // "a" in one final fixed-code block: 3 + 8 + 7 bits, so the last byte has 6 bits of padding. Found by the inflater
+        // fuzz target: they were read as the next block's header, a stored block (zeros) that left the stream open, or the
+        // reserved block type 3 (ones) that failed valid data.
+        var inflater = new Inflater(15);
+        var (status, output) = Inflate(inflater, compressed, 1, 1);
+
+        Assert.Equal(InflateStatus.NeedsInput, status);
+        Assert.Equal("a"u8.ToArray(), output);
+        Assert.True(inflater.IsStreamEnded);
+    }
+
+    [Fact]
+    public void A_code_length_code_without_any_code_is_invalid_data_at_its_first_use()
+    {
+        // A final dynamic block (HLIT 258, HDIST 1, HCLEN 4) whose four code length code lengths are all 0. zlib takes the
+        // header and fails only once every length has been read (no end-of-block code); the inflater fails at the first
+        // code length, which no code can give. Flagged by the inflater fuzz target's comparison with zlib.
+        byte[] compressed = { 0x0D, 0x00, 0x00, 0x00, 0x02, 0xA0, 0xAC, 0xDA, 0x3F, 0x84, 0x1B, 0xA4, 0x01, 0x00, 0x00 };
+
+        var (status, output) = Inflate(new Inflater(15), compressed, 1, 64);
+
+        Assert.Equal(InflateStatus.InvalidData, status);
+        Assert.Empty(output);
+    }
+
     /// <summary>A fixed-code block starting with a length-distance pair: length 3 (code 257, 7 bits 0000001), distance 1 (5 bits 00000).</summary>
     private static byte[] DistanceBeforeOutput()
     {

@@ -235,6 +235,20 @@ public class PerMessageDeflateConnectionTests
     }
 
     [Fact]
+    public async Task A_final_block_whose_padding_bits_are_ones_is_received_and_the_next_message_inflates_afresh()
+    {
+        // "a" in one final fixed-code block with its 6 padding bits set (4B 04 FC), which zlib ignores. Found by the inflater
+        // fuzz target: the padding was read as a block header of the reserved type and the message failed with 1002.
+        using var peer = CompressedPeer(WebSocketRole.Server, Options(serverNoTakeover: false, clientNoTakeover: false, 15));
+        peer.Writer.WriteFrame(Opcode.Text, new byte[] { 0x4B, 0x04, 0xFC }, reservedBits: ReservedBits.Rsv1);
+        peer.Writer.WriteFrame(Opcode.Text, Zlib.CompressMessage("bcd"u8.ToArray()), reservedBits: ReservedBits.Rsv1);
+        await peer.FlushAsync();
+
+        Assert.Equal("a"u8.ToArray(), (await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound)).Data.ToArray());
+        Assert.Equal("bcd"u8.ToArray(), (await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound)).Data.ToArray());
+    }
+
+    [Fact]
     public async Task A_compressed_message_in_many_fragments_streams_into_a_tiny_buffer_and_validates_text_across_them()
     {
         using var peer = CompressedPeer(WebSocketRole.Server);
