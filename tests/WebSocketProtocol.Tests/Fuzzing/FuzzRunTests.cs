@@ -67,9 +67,10 @@ public class FuzzRunTests
                 Assert.True(long.Parse(summary.Groups["execs"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, summary.Value);
             }
 
-            // The script's verdict, checked at the source: AFL++ saved no crashing and no hanging input.
+            // The script's verdict on crashes, checked at the source: AFL++ saved no crashing input. An input AFL++ saved as
+            // a hang (over 2 s, which a busy shared machine can cause) fails the run only when the script's rerun with ten
+            // times the time confirms it, which the exit code above has already said.
             Assert.Empty(Directory.GetFiles(Path.Combine(findings, "default", "crashes"), "id:*"));
-            Assert.Empty(Directory.GetFiles(Path.Combine(findings, "default", "hangs"), "id:*"));
         }
         finally
         {
