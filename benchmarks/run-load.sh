@@ -217,7 +217,7 @@ if [ -n "$idle" ]; then
 fi
 
 # Broadcast: members, and messages chosen so each run takes a few seconds on 2 cores.
-broadcast_messages() { case "$1" in 100) echo 10000 ;; 1000) echo 2000 ;; *) echo $((1000000 / $1 + 1)) ;; esac; }
+broadcast_messages() { case "$1" in 100) echo 40000 ;; 1000) echo 5000 ;; *) echo $((4000000 / $1 + 1)) ;; esac; }
 broadcast_servers=""
 for name in $servers; do case "$name" in sample | kestrel) broadcast_servers="$broadcast_servers $name" ;; esac; done
 if [ -n "$broadcast" ] && [ -n "$broadcast_servers" ] && [ "$broadcast_rounds" -gt 0 ]; then

@@ -44,7 +44,7 @@ public sealed class FramingHardeningTests : IClassFixture<FramingHardeningTests.
     [Fact]
     public async Task A_million_empty_fragments_make_one_empty_message_on_echo_in_bounded_memory()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var (peer, _) = await HostilePeer.UpgradeAsync(_server.Port, "/echo");
             using (peer)
@@ -56,13 +56,13 @@ public sealed class FramingHardeningTests : IClassFixture<FramingHardeningTests.
                 await peer.SendAsync(HostilePeer.CloseFrame(1000));
                 await peer.ExpectCloseAsync(1000);
             }
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task A_million_empty_fragments_on_chat_fail_with_1009_once_their_charge_passes_the_message_limit()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var (peer, _) = await HostilePeer.UpgradeAsync(_server.Port, "/chat?room=fragments");
             using (peer)
@@ -72,7 +72,7 @@ public sealed class FramingHardeningTests : IClassFixture<FramingHardeningTests.
                 await SendEmptyFragmentsAsync(peer, 1_000_000, final: true);
                 await closed;
             }
-        });
+        }, _output);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class FramingHardeningTests : IClassFixture<FramingHardeningTests.
 
     /// <summary>Upgrades to <paramref name="path"/>, sends <paramref name="hostile"/> and expects <paramref name="code"/> then the TCP close.</summary>
     private Task ExpectCloseAsync(string path, byte[] hostile, int code) =>
-        WithstandsAsync(async () =>
+        _server.WithstandsAsync(async () =>
         {
             var (peer, _) = await HostilePeer.UpgradeAsync(_server.Port, path);
             using (peer)
@@ -148,13 +148,7 @@ public sealed class FramingHardeningTests : IClassFixture<FramingHardeningTests.
                 await peer.SendAsync(hostile);
                 await peer.ExpectCloseAsync(code);
             }
-        });
-
-    private async Task WithstandsAsync(Func<Task> attack)
-    {
-        long growth = await _server.WithstandsAsync(attack);
-        _output.WriteLine($"peak resident growth {HardenedServer.Mebibytes(growth)}");
-    }
+        }, _output);
 
     /// <summary>
     /// One empty text frame without FIN, then empty continuations (the last with FIN when <paramref name="final"/>), masked,

@@ -29,12 +29,12 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
     [Fact]
     public async Task Ten_thousand_header_fields_are_refused_with_431_after_the_101st()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             string flood = string.Concat(Enumerable.Repeat("X-Flood: 1\r\n", 10_000));
             HttpResponseHead response = await SendHeadAndReadRefusalAsync(Encoding.ASCII.GetBytes($"GET /echo HTTP/1.1\r\nHost: x\r\n{flood}\r\n"));
             Assert.Equal(431, response.Status);
-        });
+        }, _output);
     }
 
     [Theory]
@@ -42,7 +42,7 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
     [InlineData("request line")]
     public async Task A_one_mebibyte_line_is_refused_with_431_without_being_buffered(string where)
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             string huge = new('a', 1024 * 1024);
             string head = where == "header field"
@@ -50,13 +50,13 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
                 : $"GET /echo?{huge} HTTP/1.1\r\nHost: x\r\n\r\n";
             HttpResponseHead response = await SendHeadAndReadRefusalAsync(Encoding.ASCII.GetBytes(head));
             Assert.Equal(431, response.Status);
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task Sixty_four_KiB_of_headers_in_one_byte_packets_are_refused_with_431_once_past_32_KiB()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             // 80 fields of 820 bytes: under the field count limit, over the 32 KiB head limit halfway through.
             string fields = string.Concat(Enumerable.Range(0, 80).Select(i => $"X-Pad-{i:D2}: {new string('p', 808)}\r\n"));
@@ -71,13 +71,13 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             // The head was judged as it arrived: the refusal came once the limit was crossed, not at the end of the head.
             Assert.InRange(sent, 32 * 1024, head.Length);
             _output.WriteLine($"431 after {sent} of {head.Length} bytes sent one per packet");
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task A_head_just_under_the_limit_in_one_byte_packets_is_accepted_within_the_same_bound()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             // Each byte is scanned once however the head is split, so 31 KiB in 31,000-odd packets costs linear time.
             string key = HostilePeer.NewKey();
@@ -90,7 +90,7 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             Assert.Equal(101, (await response).Status);
             Assert.Equal(HostilePeer.ExpectedAccept(key), (await response).Header("Sec-WebSocket-Accept"));
             await EchoOnceAsync(peer);
-        });
+        }, _output);
     }
 
     [Theory]
@@ -112,11 +112,11 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             "a control character" => ["Sec-WebSocket-Protocol: chat\u0001"],
             _ => ["Sec-WebSocket-Protocol: ch\u0000at"],
         };
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             HttpResponseHead response = await HandshakeAsync("/echo", fields, status);
             Assert.Null(response.Header("Sec-WebSocket-Protocol"));
-        });
+        }, _output);
     }
 
     [Theory]
@@ -143,11 +143,11 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             "an escape in a quoted value" => "permessage-deflate; server_max_window_bits=\"1\\0\"",
             _ => "\"permessage-deflate\"",
         };
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             HttpResponseHead response = await HandshakeAsync("/echo", [$"Sec-WebSocket-Extensions: {value}"], status);
             Assert.Equal(deflateAgreed ? "permessage-deflate" : null, response.Header("Sec-WebSocket-Extensions"));
-        });
+        }, _output);
     }
 
     [Theory]
@@ -170,7 +170,7 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             "POST" => "POST" + request.Substring(3),
             _ => request.Replace("\r\n\r\n", "\r\nOrigin: http://evil.example\r\n\r\n", StringComparison.Ordinal),
         };
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             HttpResponseHead response = await SendHeadAndReadRefusalAsync(Encoding.Latin1.GetBytes(request));
             Assert.Equal(status, response.Status);
@@ -185,13 +185,7 @@ public sealed class HandshakeHardeningTests : IClassFixture<HandshakeHardeningTe
             {
                 Assert.Equal("GET", response.Header("Allow"));
             }
-        });
-    }
-
-    private async Task WithstandsAsync(Func<Task> attack)
-    {
-        long growth = await _server.WithstandsAsync(attack);
-        _output.WriteLine($"peak resident growth {HardenedServer.Mebibytes(growth)}");
+        }, _output);
     }
 
     /// <summary>Sends <paramref name="head"/> (stopping if the server cuts it short) and reads the refusal it gets.</summary>

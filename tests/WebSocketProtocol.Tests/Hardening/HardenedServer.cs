@@ -8,6 +8,7 @@ using WebSocketProtocol.Connection;
 using WebSocketProtocol.Tests.Samples;
 using WebSocketProtocol.Transport;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WebSocketProtocol.Tests.Hardening;
 
@@ -39,9 +40,10 @@ internal sealed class HardenedServer : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="attack"/> within a generous deadline, then asserts the server's resident memory never grew more
     /// than <paramref name="maxGrowth"/> above where it was before the attack, that it still runs, and that a fresh client
-    /// is served (an /echo round trip and a chat join). Returns the peak growth, for the test's output.
+    /// is served (an /echo round trip and a chat join). Returns the peak growth, which goes to <paramref name="output"/> too
+    /// when there is one.
     /// </summary>
-    public async Task<long> WithstandsAsync(Func<Task> attack, long maxGrowth = DefaultMaxGrowth)
+    public async Task<long> WithstandsAsync(Func<Task> attack, ITestOutputHelper? output = null, long maxGrowth = DefaultMaxGrowth)
     {
         long before = ResidentBytes();
         ResetPeakResidentBytes();
@@ -50,6 +52,7 @@ internal sealed class HardenedServer : IAsyncDisposable
         Assert.False(Process.Process.HasExited, "The server exited. " + Process.Process.Describe());
         Assert.True(growth < maxGrowth, $"The server's resident memory peaked {Mebibytes(growth)} above the {Mebibytes(before)} it had before the attack (bound {Mebibytes(maxGrowth)}).");
         await AssertStillServesAsync();
+        output?.WriteLine($"peak resident growth {Mebibytes(growth)}");
         return growth;
     }
 

@@ -33,7 +33,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
     [Fact]
     public async Task A_flood_of_ten_thousand_pings_a_second_costs_fixed_memory_and_the_latest_ping_is_answered()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             // The flooder reads nothing while it floods, through a small receive buffer, so the server's pongs back up.
             using HostilePeer peer = await HostilePeer.ConnectAsync(_server.Port, receiveBufferSize: 4096);
@@ -86,7 +86,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
             _output.WriteLine($"{Pings} pings in {clock.Elapsed.TotalSeconds:0.0} s, {answered.Count} pongs (a ping answered while a newer one waited is superseded)");
             await peer.SendAsync(HostilePeer.CloseFrame(1000));
             await peer.ExpectCloseAsync(1000);
-        });
+        }, _output);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
     {
         const int Members = 32;
         const int PerMember = 20;
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var peers = new HostilePeer[Members];
             try
@@ -147,13 +147,13 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
             {
                 Array.ForEach(peers, peer => peer?.Dispose());
             }
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task A_thousand_connections_dropped_mid_frame_are_all_released()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             int descriptorsBefore = _server.OpenDescriptors();
 
@@ -175,7 +175,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
 
             await _server.WaitForDescriptorsAtMostAsync(descriptorsBefore + 16);
             _output.WriteLine($"descriptors: {descriptorsBefore} before, {_server.OpenDescriptors()} after");
-        });
+        }, _output);
     }
 
     [Fact]
@@ -258,7 +258,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
     [Fact]
     public async Task A_member_that_stops_reading_then_sends_its_close_leaves_the_room_and_is_dropped_at_the_close_timeout()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             int descriptorsBefore = _server.OpenDescriptors();
             using HostilePeer quiet = await HostilePeer.ConnectAsync(_server.Port, receiveBufferSize: 4096);
@@ -288,7 +288,7 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
             }
 
             await _server.WaitForDescriptorsAtMostAsync(descriptorsBefore + 16);
-        });
+        }, _output);
     }
 
     private static string Name(int member) => "t" + member.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
@@ -320,12 +320,6 @@ public sealed class ResourceHardeningTests : IClassFixture<ResourceHardeningTest
         }
 
         return messages;
-    }
-
-    private async Task WithstandsAsync(Func<Task> attack)
-    {
-        long growth = await _server.WithstandsAsync(attack);
-        _output.WriteLine($"peak resident growth {HardenedServer.Mebibytes(growth)}");
     }
 
     /// <summary>

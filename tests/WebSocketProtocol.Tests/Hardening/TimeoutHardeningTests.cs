@@ -32,7 +32,7 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
     [Fact]
     public async Task Two_hundred_slowloris_connections_get_408_at_the_handshake_timeout_while_a_normal_client_is_served()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             int descriptorsBefore = _server.OpenDescriptors();
             var peers = new List<HostilePeer>();
@@ -67,13 +67,13 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
 
             // Every refused connection was let go.
             await _server.WaitForDescriptorsAtMostAsync(descriptorsBefore + 16);
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task A_frame_header_that_never_completes_fails_with_1011_when_the_keepalive_ping_goes_unanswered()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var (peer, _) = await HostilePeer.UpgradeAsync(_server.Port, "/echo");
             using (peer)
@@ -85,7 +85,7 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
                 await peer.ExpectCloseAsync(1011, skipped);
                 Assert.Contains(skipped, frame => frame.Opcode == Opcode.Ping);
             }
-        });
+        }, _output);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
         // Loopback cannot drop packets without privileges, so "vanished" is approximated by a peer that keeps its TCP
         // connection open but never answers and never sends again: to the server the two are indistinguishable, since
         // only a pong would prove the peer alive.
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var (witness, _, _) = await ChatTestClient.JoinAsync(_server.Process.ChatUri("vanishing"), "witness");
             using (witness)
@@ -115,13 +115,13 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
                     Assert.Contains(skipped, frame => frame.Opcode == Opcode.Text && frame.Text.Contains("\"joined\"", StringComparison.Ordinal));
                 }
             }
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task An_echo_peer_that_sends_but_never_reads_is_failed_by_keepalive_and_dropped()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             using HostilePeer peer = await HostilePeer.ConnectAsync(_server.Port, receiveBufferSize: 4096);
             await peer.UpgradeAsync("/echo");
@@ -146,13 +146,13 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
             {
                 Assert.Equal(1011, frames[^1].CloseCode);
             }
-        });
+        }, _output);
     }
 
     [Fact]
     public async Task A_peer_that_never_answers_the_servers_close_is_dropped_at_the_close_timeout()
     {
-        await WithstandsAsync(async () =>
+        await _server.WithstandsAsync(async () =>
         {
             var (peer, _) = await HostilePeer.UpgradeAsync(_server.Port, "/chat?room=unanswered");
             using (peer)
@@ -167,13 +167,7 @@ public sealed class TimeoutHardeningTests : IClassFixture<TimeoutHardeningTests.
                 await peer.ExpectEndAsync();
                 _output.WriteLine($"dropped {clock.Elapsed.TotalSeconds:0.0} s after its close frame (close timeout 2 s)");
             }
-        });
-    }
-
-    private async Task WithstandsAsync(Func<Task> attack)
-    {
-        long growth = await _server.WithstandsAsync(attack);
-        _output.WriteLine($"peak resident growth {HardenedServer.Mebibytes(growth)}");
+        }, _output);
     }
 
     /// <summary>Sends the next byte of <paramref name="request"/> to every peer once a second until stopped or refused.</summary>
