@@ -187,7 +187,20 @@ internal sealed class RedisChatRoom : IChatRoom
     /// <summary>A member's name key was gone at the heartbeat: take it again, or, if someone else has it now, cut the member off.</summary>
     private async Task TakeNameAgainAsync(RedisRoomMember member)
     {
-        if (!(await RunJoinAsync(member, withHistory: false).ConfigureAwait(false)).IsNull)
+        Task<RedisResult> joining;
+        lock (_members)
+        {
+            // Issued under the lock, so a member that is leaving either is gone already (and is not brought back) or has
+            // its leave script issued after this one, and Redis runs them in that order.
+            if (!_members.ContainsKey(member.Member))
+            {
+                return;
+            }
+
+            joining = RunJoinAsync(member, withHistory: false);
+        }
+
+        if (!(await joining.ConfigureAwait(false)).IsNull)
         {
             return;
         }
