@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace WebSocketProtocol.LoadTool;
 
@@ -10,7 +11,9 @@ public sealed record BroadcastOptions
 
     /// <summary>The command line.</summary>
     public const string Usage =
-        "       LoadTool broadcast --url ws://127.0.0.1:PORT/chat?room=NAME [options]\n" +
+        "       LoadTool broadcast --url ws://127.0.0.1:PORT/chat?room=NAME [--url ws://127.0.0.1:PORT2/chat?room=NAME ...] [options]\n" +
+        "  --url URL            the room; repeated, further servers of the same room (sample servers sharing one Redis):\n" +
+        "                       the sender joins through the first, the members through each in turn\n" +
         "  --members N          members joining the room (default 100)\n" +
         "  --messages M         chat messages the first member sends (default 1000)\n" +
         "  --size S             characters per chat text, at least 10; a 10-digit sequence number first (default 64)\n" +
@@ -23,6 +26,12 @@ public sealed record BroadcastOptions
 
     /// <summary>The chat endpoint with its room; a loopback address.</summary>
     public required Uri Url { get; init; }
+
+    /// <summary>
+    /// The same room on further servers (chat servers sharing it through Redis): member i joins through
+    /// <see cref="Url"/> and these in turn (i modulo their number), so the sender, member 0, is on <see cref="Url"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> MoreUrls { get; init; } = [];
 
     /// <summary>Members in the room, the sender included.</summary>
     public int Members { get; init; } = 100;
@@ -39,7 +48,14 @@ public sealed record BroadcastOptions
     /// <summary>The bound on the whole run.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>The server process whose CPU time is measured, if any.</summary>
+    /// <summary>The server that member <paramref name="index"/> joins through.</summary>
+    public Uri UrlOf(int index)
+    {
+        int server = index % (MoreUrls.Count + 1);
+        return server == 0 ? Url : MoreUrls[server - 1];
+    }
+
+    /// <summary>The server process whose CPU time is measured (the first server's, with several), if any.</summary>
     public int? ServerPid { get; init; }
 
     /// <summary>Parses the arguments after <c>broadcast</c>; <see langword="null"/> with <paramref name="error"/> set when they are wrong.</summary>
@@ -47,6 +63,7 @@ public sealed record BroadcastOptions
     {
         ArgumentNullException.ThrowIfNull(args);
         Uri? url = null;
+        var moreUrls = new List<Uri>();
         var options = new BroadcastOptions { Url = new Uri("ws://127.0.0.1/") };
         error = OptionValues.ReadPairs(args, Apply);
         if (error is not null)
@@ -60,14 +77,22 @@ public sealed record BroadcastOptions
             return null;
         }
 
-        return options with { Url = url };
+        return options with { Url = url, MoreUrls = moreUrls };
 
         bool Apply(string name, string value)
         {
             switch (name)
             {
                 case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
-                    url = parsed;
+                    if (url is null)
+                    {
+                        url = parsed;
+                    }
+                    else
+                    {
+                        moreUrls.Add(parsed);
+                    }
+
                     break;
                 case "--members" when OptionValues.PositiveInt(value, 100_000) is int n:
                     options = options with { Members = n };

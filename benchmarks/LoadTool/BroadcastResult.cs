@@ -54,7 +54,7 @@ public sealed record BroadcastResult
             ? string.Create(CultureInfo.InvariantCulture, $"server cpu {cpu.TotalSeconds:F2} s = {ServerCpuMicrosecondsPerDelivery:F3} us/delivery")
             : "server cpu not measured (no --server-pid)";
         return string.Create(CultureInfo.InvariantCulture,
-            $"broadcast {o.Url}: {Joined}/{o.Members} members, {o.Messages} messages of {o.Size} characters, window {o.Window}\n" +
+            $"broadcast {o.Url}{(o.MoreUrls.Count == 0 ? string.Empty : " and " + string.Join(", ", o.MoreUrls))}: {Joined}/{o.Members} members, {o.Messages} messages of {o.Size} characters, window {o.Window}\n" +
             $"  {DeliveriesPerSecond:N0} deliveries/s over {Elapsed.TotalSeconds:F3} s; last message reached the last member {LastDelivery.TotalMilliseconds:F1} ms after it was sent\n" +
             $"  {server}\n" +
             $"  delivered {Delivered:N0} of {Expected:N0} in order, {OutOfOrder} out of order, {Missing} missing, {Errors.Count} errors") +

@@ -51,7 +51,7 @@ public static class BroadcastScenario
             }
 
             BroadcastMember[] joined = members.Select(m => m!).ToArray();
-            log($"{joined.Length} members joined; sending {options.Messages} messages of {options.Size} characters");
+            log($"{joined.Length} members joined through {options.MoreUrls.Count + 1} server(s); sending {options.Messages} messages of {options.Size} characters");
             TimeSpan? startCpu = options.ServerPid is int pid ? ProcessCpu.Read(pid) : null;
             long start = Stopwatch.GetTimestamp();
             long lastSent = start;
@@ -166,7 +166,7 @@ public static class BroadcastScenario
             Socket? socket = null;
             try
             {
-                socket = await RawHandshake.ConnectAsync(options.Url, cancellationToken).ConfigureAwait(false);
+                socket = await RawHandshake.ConnectAsync(options.UrlOf(i), cancellationToken).ConfigureAwait(false);
                 var member = new BroadcastMember(socket, "m" + i.ToString(CultureInfo.InvariantCulture), options.Size, wake);
                 socket = null;
                 members[i] = member;

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using ChatServer;
 using ChatServer.Chat;
+using ChatServer.Chat.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -39,7 +40,11 @@ if (arguments.CertificatePath is not null)
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(arguments);
-builder.Services.AddSingleton(new RoomRegistry(historyLimit: 100, arguments.MaxRooms));
+// With --redis the rooms are shared with every server on that Redis; without it they live in this process alone.
+const int HistoryLimit = 100;
+RedisChatNode? redisNode = arguments.Redis is null ? null : await RedisChatNode.ConnectAsync(arguments.Redis, HistoryLimit);
+Func<string, IChatRoom> createRoom = redisNode is null ? name => new ChatRoom(name, HistoryLimit) : redisNode.CreateRoom;
+builder.Services.AddSingleton(new RoomRegistry(createRoom, arguments.MaxRooms));
 builder.Services.AddSingleton<ChatEndpoint>();
 
 // Ctrl+C closes every connection with 1001; give the closing handshakes a moment before the process exits.
@@ -79,4 +84,10 @@ int port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddres
 string shownHost = arguments.Host.Contains(':', StringComparison.Ordinal) ? $"[{arguments.Host}]" : arguments.Host;
 Console.WriteLine($"Listening on {(certificate is null ? "http" : "https")}://{shownHost}:{port}");
 await app.WaitForShutdownAsync();
+if (redisNode is not null)
+{
+    // After the connections have closed (and their members left the rooms in Redis).
+    await redisNode.DisposeAsync();
+}
+
 return 0;

@@ -6,7 +6,7 @@ using System.Threading;
 namespace ChatServer;
 
 /// <summary>The command line (see <see cref="Usage"/>).</summary>
-internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword, ServerTimers Timers)
+internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword, ServerTimers Timers, RedisArguments? Redis)
 {
     public const string Usage =
         "Usage: ChatServer [options]\n" +
@@ -25,6 +25,10 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --keepalive-timeout SECS  time a ping may wait for its pong before the connection fails with 1011 (default 20)\n" +
         "  --close-timeout SECS      time to wait for the peer's close frame after the server's, and for a finished\n" +
         "                            connection's last bytes to reach a peer, before dropping it (default 5)\n" +
+        "  --redis HOST:PORT         share rooms, presence and history with every server on this Redis (default: none,\n" +
+        "                            the rooms live in this process only)\n" +
+        "  --redis-presence-ttl SECS how long a member's name outlives its server's last heartbeat in Redis, so a crashed\n" +
+        "                            server's members leave the other servers' rooms (default 15; heartbeat every third)\n" +
         "  --help                    this text\n" +
         "The chat page is served at http://HOST:PORT/, the room at ws://HOST:PORT/chat?room=NAME, the echo at /echo\n" +
         "(https:// and wss:// with --cert).\n";
@@ -42,6 +46,8 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         string? certificate = null;
         string? certificatePassword = null;
         ServerTimers timers = ServerTimers.Default;
+        string? redis = null;
+        TimeSpan presenceTtl = RedisArguments.DefaultPresenceTtl;
         error = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -102,6 +108,12 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--close-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan close):
                     timers = timers with { Close = close };
                     break;
+                case "--redis" when RedisArguments.IsEndpoint(value):
+                    redis = value;
+                    break;
+                case "--redis-presence-ttl" when TryParseSeconds(value, allowZero: false, out TimeSpan ttl) && ttl >= RedisArguments.MinPresenceTtl:
+                    presenceTtl = ttl;
+                    break;
                 default:
                     error = $"Unknown option or bad value: {name} {value}";
                     return null;
@@ -114,7 +126,8 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
             return null;
         }
 
-        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword, timers);
+        RedisArguments? redisArguments = redis is null ? null : new RedisArguments(redis, presenceTtl);
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword, timers, redisArguments);
     }
 
     /// <summary>A number of seconds, fractions allowed (0.5), at most a day so that it fits every timer.</summary>

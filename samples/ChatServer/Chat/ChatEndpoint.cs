@@ -35,14 +35,14 @@ internal sealed class ChatEndpoint
 
     public async Task RunAsync(WebSocketConnection connection, string roomName, CancellationToken stopping)
     {
-        ChatRoom? found = _rooms.TryGet(roomName);
+        IChatRoom? found = _rooms.TryGet(roomName);
         if (found is null)
         {
             await connection.CloseAsync(CloseStatus.PolicyViolation, "Too many rooms: join an existing one", CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
-        ChatRoom room = found;
+        IChatRoom room = found;
         var member = new ChatMember(connection, _arguments.MaxQueue);
         Task writer = member.RunWriterAsync();
         var limiter = new RateLimiter(_arguments.MessagesPerSecond, Math.Max(1, _arguments.MessagesPerSecond * 2));
@@ -62,7 +62,15 @@ internal sealed class ChatEndpoint
                     return;
                 }
 
-                Handle(room, member, limiter, ChatProtocol.Parse(message.Data.Span));
+                ChatProtocol.Request? request = ChatProtocol.Parse(message.Data.Span);
+                if (request is { Type: "join" } && member.Name is null)
+                {
+                    await JoinAsync(room, member, request.Value.Name).ConfigureAwait(false);
+                }
+                else
+                {
+                    Handle(room, member, limiter, request);
+                }
             }
         }
         catch (WebSocketProtocolException)
@@ -77,28 +85,38 @@ internal sealed class ChatEndpoint
         }
         finally
         {
-            room.Leave(member);
+            await room.LeaveAsync(member).ConfigureAwait(false);
             member.Complete();
             await writer.ConfigureAwait(false);
         }
     }
 
-    private void Handle(ChatRoom room, ChatMember member, RateLimiter limiter, ChatProtocol.Request? request)
+    /// <summary>A <c>join</c> of a member not yet joined: the room answers, or the member gets an error and may try again.</summary>
+    private static async ValueTask JoinAsync(IChatRoom room, ChatMember member, string? name)
+    {
+        if (name is null || !IsValidNickname(name))
+        {
+            member.Send(ChatProtocol.Error("invalid-name", $"A name is 1 to {MaxNameLength} letters, digits, spaces, '-', '_' or '.'."));
+            return;
+        }
+
+        switch (await room.JoinAsync(member, name).ConfigureAwait(false))
+        {
+            case JoinOutcome.NameTaken:
+                member.Send(ChatProtocol.Error("name-taken", $"Someone in {room.Name} is already called {name}; pick another name."));
+                break;
+            case JoinOutcome.Unavailable:
+                member.Send(ChatProtocol.Error("unavailable", "The chat cannot reach its shared store right now; try again in a moment."));
+                break;
+        }
+    }
+
+    private void Handle(IChatRoom room, ChatMember member, RateLimiter limiter, ChatProtocol.Request? request)
     {
         switch (request)
         {
-            case { Type: "join" } when member.Name is not null:
-                member.Send(ChatProtocol.Error("already-joined", $"You are already in the room as {member.Name}."));
-                break;
-            case { Type: "join", Name: { } name } when IsValidNickname(name):
-                if (!room.TryJoin(member, name))
-                {
-                    member.Send(ChatProtocol.Error("name-taken", $"Someone in {room.Name} is already called {name}; pick another name."));
-                }
-
-                break;
             case { Type: "join" }:
-                member.Send(ChatProtocol.Error("invalid-name", $"A name is 1 to {MaxNameLength} letters, digits, spaces, '-', '_' or '.'."));
+                member.Send(ChatProtocol.Error("already-joined", $"You are already in the room as {member.Name}."));
                 break;
             case { Type: "message" } when member.Name is null:
                 member.Send(ChatProtocol.Error("not-joined", "Join with a name first."));

@@ -1,15 +1,16 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
 
 namespace ChatServer.Chat;
 
 /// <summary>
-/// A room: its members by nickname (unique, compared case-insensitively) and its last messages. Every change and every
-/// broadcast happens under one lock, so each member sees the room's events in one order.
+/// A room held in this process alone: its members by nickname (unique, compared case-insensitively) and its last
+/// messages. Every change and every broadcast happens under one lock, so each member sees the room's events in one order.
 /// </summary>
-internal sealed class ChatRoom
+internal sealed class ChatRoom : IChatRoom
 {
     private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<ChatEntry> _history = new();
@@ -22,6 +23,17 @@ internal sealed class ChatRoom
     }
 
     public string Name { get; }
+
+    /// <inheritdoc/>
+    public ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name) =>
+        new(TryJoin(member, name) ? JoinOutcome.Joined : JoinOutcome.NameTaken);
+
+    /// <inheritdoc/>
+    public ValueTask LeaveAsync(ChatMember member)
+    {
+        Leave(member);
+        return default;
+    }
 
     /// <summary>Adds <paramref name="member"/> as <paramref name="name"/>: it gets <c>joined</c> and <c>history</c>, the others <c>presence</c>. False if the name is taken.</summary>
     public bool TryJoin(ChatMember member, string name)
@@ -69,15 +81,6 @@ internal sealed class ChatRoom
             }
 
             Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Message(entry)), except: null);
-        }
-    }
-
-    /// <summary>The members right now.</summary>
-    public ChatMember[] Members()
-    {
-        lock (_members)
-        {
-            return _members.Values.ToArray();
         }
     }
 

@@ -12,7 +12,7 @@ namespace WebSocketProtocol.Tests.Load;
 /// The load tool's scenarios (benchmarks/LoadTool), run in this process for about a second against the sample server on
 /// loopback: echo must finish by itself with echoes counted, every one verified and no error; idle must open every
 /// connection and find them all still open; broadcast must deliver every chat message to every member in order. No
-/// timing is asserted.
+/// timing is asserted. The broadcast runs on one server, and across two servers sharing the room through Redis.
 /// </summary>
 public sealed class LoadToolSmokeTests
 {
@@ -92,5 +92,32 @@ public sealed class LoadToolSmokeTests
         Assert.NotNull(result.ServerCpu);
         Assert.StartsWith("RESULT deliveries_per_s=", result.ResultLine(), StringComparison.Ordinal);
         Assert.Contains(" delivered=1000 expected=1000 out_of_order=0 missing=0 errors=0", result.ResultLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broadcast_across_two_sample_servers_on_redis_delivers_every_message_to_every_member_in_order()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        string[] arguments = ["--rate", "1000000", "--max-queue", "4096", "--redis", redis.Endpoint];
+        await using ChatServerProcess senderNode = await ChatServerProcess.StartAsync(arguments);
+        await using ChatServerProcess otherNode = await ChatServerProcess.StartAsync(arguments);
+        var options = new BroadcastOptions
+        {
+            Url = new Uri($"ws://127.0.0.1:{senderNode.Port.ToString(CultureInfo.InvariantCulture)}/chat?room=smoke"),
+            MoreUrls = [new Uri($"ws://127.0.0.1:{otherNode.Port.ToString(CultureInfo.InvariantCulture)}/chat?room=smoke")],
+            Members = 20,
+            Messages = 50,
+            Size = 32,
+            Timeout = TimeSpan.FromSeconds(60),
+            ServerPid = senderNode.Process.Id,
+        };
+
+        BroadcastResult result = await BroadcastScenario.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Equal(20, result.Joined);
+        Assert.Contains(" delivered=1000 expected=1000 out_of_order=0 missing=0 errors=0", result.ResultLine(), StringComparison.Ordinal);
+        Assert.Equal(options.Url, options.UrlOf(0));
+        Assert.Equal(options.MoreUrls[0], options.UrlOf(1));
     }
 }

@@ -162,6 +162,20 @@ internal sealed class ChildProcess : IAsyncDisposable
         kill.WaitForExit(5000);
     }
 
+    /// <summary>
+    /// Ends this process at once with SIGKILL, as a crash would, by its own handle (never anything found by name), and
+    /// waits for it to be gone; its children, if any, are left to <see cref="DisposeAsync"/>.
+    /// </summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+        }
+
+        await WaitForExitAsync(timeout).ConfigureAwait(false);
+    }
+
     private static ChildProcess Start(string program, string directory, string name, string[] arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program)

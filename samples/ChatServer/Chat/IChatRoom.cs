@@ -1,0 +1,29 @@
+using System.Threading.Tasks;
+
+namespace ChatServer.Chat;
+
+/// <summary>
+/// A room as <see cref="ChatEndpoint"/> sees it: members join under a unique nickname, post messages and leave; the room
+/// stamps each message, keeps the last ones as history and fans everything out to its members. <see cref="ChatRoom"/>
+/// keeps it all in this process; <see cref="Redis.RedisChatRoom"/> shares it with every server on one Redis.
+/// </summary>
+internal interface IChatRoom
+{
+    /// <summary>The room's name.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Adds <paramref name="member"/> as <paramref name="name"/>: on success it gets <c>joined</c> then <c>history</c>, and
+    /// the other members a <c>presence</c> join.
+    /// </summary>
+    ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name);
+
+    /// <summary>
+    /// Sends <paramref name="text"/> from a joined member to every member, the sender included. A message that cannot be
+    /// posted gets the sender an error instead.
+    /// </summary>
+    void Post(ChatMember from, string text);
+
+    /// <summary>Removes the member if it joined, and tells the others.</summary>
+    ValueTask LeaveAsync(ChatMember member);
+}

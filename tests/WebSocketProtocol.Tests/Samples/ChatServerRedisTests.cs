@@ -1,0 +1,297 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace WebSocketProtocol.Tests.Samples;
+
+/// <summary>
+/// samples/ChatServer with <c>--redis</c>: two or three server processes sharing rooms through a real redis-server on
+/// loopback, driven by the library's client role speaking PROTOCOL.md. The presence TTL is 1.5 s (a heartbeat every
+/// 0.5 s), so that a crashed server's members leave within a couple of seconds; no test asserts a time.
+/// </summary>
+[Collection(SampleCollection.Name)]
+public sealed class ChatServerRedisTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Members_on_two_servers_chat_and_agree_on_presence_and_history()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        var (alice, aliceJoined, aliceHistory) = await ChatTestClient.JoinAsync(a.ChatUri("team"), "alice");
+        using (alice)
+        {
+            Assert.Equal(new[] { "alice" }, ChatTestClient.Members(aliceJoined));
+            Assert.Empty(aliceHistory.GetProperty("messages").EnumerateArray());
+
+            var (bob, bobJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri("team"), "bob");
+            using (bob)
+            {
+                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobJoined));
+                JsonElement bobArrived = await alice.ExpectAsync("presence");
+                Assert.Equal(("join", "bob"), Change(bobArrived));
+                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobArrived));
+
+                await alice.SayAsync("hello from node A");
+                await bob.SayAsync("hello from node B <b>&</b> 😀");
+                await alice.SayAsync("A again");
+                // Sent at once from two servers: any order, but the one Redis published, the same for everyone.
+                List<(string, string)> seenByAlice = await MessagesAsync(alice, 3);
+                List<(string, string)> seenByBob = await MessagesAsync(bob, 3);
+                Assert.Equal(seenByAlice, seenByBob);
+                Assert.Equal(new[] { ("alice", "A again"), ("alice", "hello from node A"), ("bob", "hello from node B <b>&</b> 😀") }, seenByAlice.Order());
+                Assert.True(seenByAlice.IndexOf(("alice", "hello from node A")) < seenByAlice.IndexOf(("alice", "A again")), "one sender's messages keep their order");
+
+                var (carol, carolJoined, carolHistory) = await ChatTestClient.JoinAsync(a.ChatUri("team"), "carol");
+                using (carol)
+                {
+                    Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(carolJoined));
+                    Assert.Equal(seenByAlice, carolHistory.GetProperty("messages").EnumerateArray().Select(Line).ToList());
+                    Assert.Equal(("join", "carol"), Change(await alice.ExpectAsync("presence")));
+                    Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(await bob.ExpectAsync("presence")));
+                }
+
+                JsonElement carolLeft = await bob.ExpectAsync("presence");
+                Assert.Equal(("leave", "carol"), Change(carolLeft));
+                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(carolLeft));
+                Assert.Equal(("leave", "carol"), Change(await alice.ExpectAsync("presence")));
+            }
+
+            JsonElement bobLeft = await alice.ExpectAsync("presence");
+            Assert.Equal(("leave", "bob"), Change(bobLeft));
+            Assert.Equal(new[] { "alice" }, ChatTestClient.Members(bobLeft));
+        }
+
+        // Another room on either server has its own history.
+        var (elsewhere, _, otherHistory) = await ChatTestClient.JoinAsync(b.ChatUri("other-room"), "alice");
+        using (elsewhere)
+        {
+            Assert.Empty(otherHistory.GetProperty("messages").EnumerateArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_member_joining_on_another_server_mid_stream_gets_history_then_live_messages_without_gap_or_repeat()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        var (talker, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("stream"), "talker");
+        using (talker)
+        {
+            const int Count = 1000;
+            var reached = new[] { new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource() };
+            Task talking = Task.Run(async () =>
+            {
+                for (int i = 0; i < Count; i++)
+                {
+                    await talker.SayAsync(i.ToString(CultureInfo.InvariantCulture));
+                    if (i % (Count / 4) == Count / 4 - 1 && i < Count - 1)
+                    {
+                        reached[i / (Count / 4)].SetResult();
+                    }
+
+                    if (i % 5 == 0)
+                    {
+                        // A stream that lasts a while, so that the joins land in the middle of it.
+                        await Task.Delay(1);
+                    }
+                }
+            });
+
+            // Each join races the messages still being posted and published.
+            foreach (TaskCompletionSource point in reached)
+            {
+                await point.Task;
+                var (late, _, history) = await ChatTestClient.JoinAsync(b.ChatUri("stream"), "late" + Array.IndexOf(reached, point));
+                using (late)
+                {
+                    var seen = history.GetProperty("messages").EnumerateArray().Select(m => int.Parse(m.GetProperty("text").GetString()!, CultureInfo.InvariantCulture)).ToList();
+                    while (seen.Count == 0 || seen[^1] != Count - 1)
+                    {
+                        seen.Add(int.Parse(Line(await late.SkipUntilAsync("message")).Item2, CultureInfo.InvariantCulture));
+                    }
+
+                    Assert.Equal(Enumerable.Range(seen[0], Count - seen[0]), seen);
+                }
+            }
+
+            await talking;
+        }
+    }
+
+    [Fact]
+    public async Task A_nickname_taken_on_one_server_is_refused_on_another_and_free_again_once_its_owner_leaves()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        var (first, _, _) = await ChatTestClient.JoinAsync(a.ChatUri(), "Zoë");
+        using (ChatTestClient second = await ChatTestClient.ConnectAsync(b.ChatUri()))
+        {
+            using (first)
+            {
+                await second.SendAsync(new { type = "join", name = "zoË" });
+                Assert.Equal("name-taken", (await second.ExpectAsync("error")).GetProperty("code").GetString());
+                await second.SendAsync(new { type = "join", name = "Zoe" });
+                JsonElement joined = await second.ExpectAsync("joined");
+                Assert.Equal(new[] { "Zoe", "Zoë" }, ChatTestClient.Members(joined));
+                await second.ExpectAsync("history");
+            }
+
+            Assert.Equal(("leave", "Zoë"), Change(await second.ExpectAsync("presence")));
+            var (again, againJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri(), "ZOË");
+            using (again)
+            {
+                Assert.Equal(new[] { "Zoe", "ZOË" }, ChatTestClient.Members(againJoined));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_members_of_a_killed_server_leave_the_member_list_on_the_other_servers()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        await using ChatServerProcess c = await StartNodeAsync(redis);
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri(), "alice");
+        var (bob, _, _) = await ChatTestClient.JoinAsync(b.ChatUri(), "bob");
+        var (carol, carolJoined, _) = await ChatTestClient.JoinAsync(c.ChatUri(), "carol");
+        using (alice)
+        using (bob)
+        using (carol)
+        {
+            Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(carolJoined));
+            await alice.SkipUntilAsync("presence");
+            await alice.SkipUntilAsync("presence");
+
+            // SIGKILL: node B says nothing to Redis; its member's name expires and another node tells the room.
+            await b.Process.KillAsync(Bound);
+            foreach (ChatTestClient survivor in new[] { alice, carol })
+            {
+                JsonElement left = await survivor.SkipUntilAsync("presence");
+                Assert.Equal(("leave", "bob"), Change(left));
+                Assert.Equal(new[] { "alice", "carol" }, ChatTestClient.Members(left));
+            }
+
+            // The name is free again, and the survivors still chat.
+            var (newBob, newBobJoined, _) = await ChatTestClient.JoinAsync(c.ChatUri(), "bob");
+            using (newBob)
+            {
+                Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(newBobJoined));
+                await alice.SayAsync("still here");
+                Assert.Equal(("alice", "still here"), Line(await newBob.SkipUntilAsync("message")));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_redis_restart_is_survived_members_chat_again_across_servers_and_presence_is_taken_again()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri(), "alice");
+        var (bob, _, _) = await ChatTestClient.JoinAsync(b.ChatUri(), "bob");
+        using (alice)
+        using (bob)
+        {
+            await alice.ExpectAsync("presence");
+            await redis.KillAsync();
+            await a.Process.WaitForLineAsync("Redis connection lost", Bound);
+
+            // While Redis is down a message gets its sender a clear error, and the connection stays open.
+            await alice.SayAsync("into the void");
+            Assert.Equal("unavailable", (await alice.SkipUntilAsync("error")).GetProperty("code").GetString());
+
+            await redis.StartAgainAsync();
+            await a.Process.WaitForLineAsync("Redis connection restored", Bound);
+            await b.Process.WaitForLineAsync("Redis connection restored", Bound);
+
+            // Until both servers have subscribed again a message may reach no one: say it again until it arrives.
+            Assert.Equal("alice", (await UntilDeliveredAsync(alice, bob, "from A after the restart")).GetProperty("from").GetString());
+            Assert.Equal("bob", (await UntilDeliveredAsync(bob, alice, "from B after the restart")).GetProperty("from").GetString());
+
+            // The heartbeats took both names again in the new Redis: a newcomer sees them, and cannot take them.
+            ChatTestClient? carol = null;
+            for (int attempt = 0; carol is null; attempt++)
+            {
+                var (probe, probeJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri(), "carol" + attempt);
+                if (ChatTestClient.Members(probeJoined).SequenceEqual(new[] { "alice", "bob", "carol" + attempt }))
+                {
+                    carol = probe;
+                    break;
+                }
+
+                probe.Dispose();
+                Assert.True(attempt < 100, "the names were not taken again after the restart: " + probeJoined);
+                await Task.Delay(200);
+            }
+
+            using (carol)
+            using (ChatTestClient impostor = await ChatTestClient.ConnectAsync(b.ChatUri()))
+            {
+                await impostor.SendAsync(new { type = "join", name = "Alice" });
+                Assert.Equal("name-taken", (await impostor.ExpectAsync("error")).GetProperty("code").GetString());
+            }
+        }
+    }
+
+    private static Task<ChatServerProcess> StartNodeAsync(RedisServerProcess redis) =>
+        ChatServerProcess.StartAsync("--redis", redis.Endpoint, "--redis-presence-ttl", "1.5", "--rate", "1000");
+
+    /// <summary>
+    /// Says "<paramref name="text"/> #N" from <paramref name="from"/> every 200 ms until one of them reaches
+    /// <paramref name="to"/>: until both servers are subscribed again, a message may reach no one (pub/sub keeps nothing
+    /// for a subscriber that is away). Bounded by the client's wait for a message.
+    /// </summary>
+    private static async Task<JsonElement> UntilDeliveredAsync(ChatTestClient from, ChatTestClient to, string text)
+    {
+        Task<JsonElement> arrived = SkipUntilMessageAsync(to, text);
+        for (int attempt = 0; !arrived.IsCompleted; attempt++)
+        {
+            Assert.True(attempt < 150, $"'{text}' did not reach the other server");
+            await from.SayAsync($"{text} #{attempt}");
+            await Task.WhenAny(arrived, Task.Delay(200));
+        }
+
+        return await arrived;
+    }
+
+    /// <summary>Messages (and anything else) until a message whose text starts with <paramref name="text"/>.</summary>
+    private static async Task<JsonElement> SkipUntilMessageAsync(ChatTestClient member, string text)
+    {
+        while (true)
+        {
+            JsonElement message = await member.SkipUntilAsync("message");
+            if (message.GetProperty("text").GetString()!.StartsWith(text, StringComparison.Ordinal))
+            {
+                return message;
+            }
+        }
+    }
+
+    private static async Task<List<(string, string)>> MessagesAsync(ChatTestClient member, int count)
+    {
+        var lines = new List<(string, string)>();
+        for (int i = 0; i < count; i++)
+        {
+            lines.Add(Line(await member.ExpectAsync("message")));
+        }
+
+        return lines;
+    }
+
+    private static (string, string) Line(JsonElement message) =>
+        (message.GetProperty("from").GetString()!, message.GetProperty("text").GetString()!);
+
+    private static (string?, string?) Change(JsonElement presence) =>
+        (presence.GetProperty("event").GetString(), presence.GetProperty("name").GetString());
+}
