@@ -77,6 +77,21 @@ public sealed class SoakResult
         }
     }
 
+    /// <summary>The median resident set over each quarter of the run, first to last, to show where growth stops.</summary>
+    public IReadOnlyList<long>? MemoryQuarters
+    {
+        get
+        {
+            if (Memory.Count < 8)
+            {
+                return null;
+            }
+
+            int quarter = Memory.Count / 4;
+            return [Median(Memory.Take(quarter)), Median(Memory.Skip(quarter).Take(quarter)), Median(Memory.Skip(2 * quarter).Take(quarter)), Median(Memory.Skip(Memory.Count - quarter))];
+        }
+    }
+
     /// <summary>Whether memory stayed flat: the late median at most a quarter (and 16 MiB) above the early one.</summary>
     public bool MemoryFlat => MemoryTrend is not { } trend || trend.Late <= (trend.Early * 5 / 4) + (16L << 20);
 
@@ -93,7 +108,9 @@ public sealed class SoakResult
     public string Describe()
     {
         SoakCounters c = Counters;
-        string memory = MemoryTrend is { } trend ? $"server RSS {trend.Early >> 20} MiB early, {trend.Late >> 20} MiB late" : "server RSS not read";
+        string memory = MemoryTrend is { } trend
+            ? $"server RSS {trend.Early >> 20} MiB early, {trend.Late >> 20} MiB late (medians by quarter {QuartersInMiB("/")} MiB)"
+            : "server RSS not read";
         return string.Join('\n', c.Errors.Take(20).Select(e => "  error: " + e).Append(string.Create(CultureInfo.InvariantCulture,
             $"  {Elapsed.TotalSeconds:F1} s: echo {c.EchoSent} sent, {c.EchoVerified} verified, {c.EchoCorrupted} corrupted in {c.EchoSessions} connections; " +
             $"chat {c.ChatDelivered} delivered, {c.ChatMissing} missing, {c.ChatDuplicated} duplicated, {c.ChatCorrupted} corrupted, {c.ChurnSessions} churn sessions; " +
@@ -109,9 +126,12 @@ public sealed class SoakResult
             $"RESULT seconds={Elapsed.TotalSeconds:F1} echo_sent={c.EchoSent} echo_verified={c.EchoVerified} echo_corrupted={c.EchoCorrupted} echo_connections={c.EchoSessions} " +
             $"chat_delivered={c.ChatDelivered} chat_missing={c.ChatMissing} chat_duplicated={c.ChatDuplicated} chat_corrupted={c.ChatCorrupted} churn_sessions={c.ChurnSessions} " +
             $"clean_closes={c.CleanCloses} abrupt_drops={c.AbruptDrops} mid_frame_drops={c.MidFrameDrops} " +
-            $"rss_early_mib={(MemoryTrend?.Early >> 20)?.ToString(CultureInfo.InvariantCulture) ?? "na"} rss_late_mib={(MemoryTrend?.Late >> 20)?.ToString(CultureInfo.InvariantCulture) ?? "na"} " +
+            $"rss_early_mib={(MemoryTrend?.Early >> 20)?.ToString(CultureInfo.InvariantCulture) ?? "na"} rss_late_mib={(MemoryTrend?.Late >> 20)?.ToString(CultureInfo.InvariantCulture) ?? "na"} rss_quarters_mib={QuartersInMiB(",")} " +
             $"fds_before={BaselineDescriptors?.ToString(CultureInfo.InvariantCulture) ?? "na"} fds_after={EndDescriptors?.ToString(CultureInfo.InvariantCulture) ?? "na"} errors={c.Errors.Count}");
     }
+
+    private string QuartersInMiB(string separator) =>
+        MemoryQuarters is { } quarters ? string.Join(separator, quarters.Select(bytes => (bytes >> 20).ToString(CultureInfo.InvariantCulture))) : "na";
 
     private static long Median(IEnumerable<long> values)
     {

@@ -184,12 +184,15 @@ public static class SoakScenario
                 }
             }
 
-            await EndAsync(random, connection, transport, counters, step.Token).ConfigureAwait(false);
+            await EndAsync(random, connection, transport, reading: null, counters, step.Token).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Ends a session one of three ways: a clean close (most often), a dropped socket, or a frame cut off halfway.</summary>
-    private static async Task EndAsync(Random random, WebSocketConnection connection, WebSocketClientConnection transport, SoakCounters counters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends a session one of three ways: a clean close (most often), a dropped socket, or a frame cut off halfway.
+    /// <paramref name="reading"/> is the session's own read loop, if one runs beside the caller.
+    /// </summary>
+    private static async Task EndAsync(Random random, WebSocketConnection connection, WebSocketClientConnection transport, Task? reading, SoakCounters counters, CancellationToken cancellationToken)
     {
         int ending = random.Next(10);
         if (ending < 6)
@@ -201,6 +204,7 @@ public static class SoakScenario
         {
             // No close frame, no waiting: the socket just goes (the connection first, so its reads stop cleanly).
             connection.Abort();
+            await ReadsStoppedAsync(reading).ConfigureAwait(false);
             transport.Dispose();
             Interlocked.Increment(ref counters.AbruptDrops);
         }
@@ -214,8 +218,22 @@ public static class SoakScenario
             transport.Output.Advance(written + 10);
             await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             connection.Abort();
+            await ReadsStoppedAsync(reading).ConfigureAwait(false);
             transport.Dispose();
             Interlocked.Increment(ref counters.MidFrameDrops);
+        }
+    }
+
+    /// <summary>
+    /// Waits for a read loop to see the abort. Abort only cuts the pending read short; completing the transport's pipe
+    /// while the loop still parses bytes it holds would recycle them under it (the soak once read a frame header from a
+    /// recycled buffer that way). How the loop ended is for its own guard to judge.
+    /// </summary>
+    private static async Task ReadsStoppedAsync(Task? reading)
+    {
+        if (reading is not null)
+        {
+            await reading.WaitAsync(StepTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -242,7 +260,7 @@ public static class SoakScenario
                 }
 
                 reader.Ending = true;
-                await EndAsync(random, connection, transport, counters, step.Token).ConfigureAwait(false);
+                await EndAsync(random, connection, transport, reading, counters, step.Token).ConfigureAwait(false);
                 await Guard(reading, counters, "churn reader").ConfigureAwait(false);
             }
         }

@@ -22,6 +22,10 @@ internal sealed class Deflater
     private const int MaxInsertLength = 16;
     private const int NiceLength = 64;
     private const int MinDynamicTokens = 128;
+
+    // Symbols per block at most: 64 KiB of tokens, under the large object heap's 85,000 bytes, and enough symbols that a
+    // dynamic block's code description (tens of bytes) costs well under a percent.
+    private const int MaxBlockTokens = 16 * 1024;
     private const int MaxStoredLength = ushort.MaxValue;
     private const int MaxWindow = 1 << DeflateParameters.MaxWindowBits;
 
@@ -112,7 +116,7 @@ internal sealed class Deflater
             }
 
             message.CopyTo(_buffer.AsSpan(_historyLength));
-            CompressBlock(_buffer.AsSpan(0, _historyLength + message.Length), _historyLength, output);
+            CompressBlocks(_buffer.AsSpan(0, _historyLength + message.Length), _historyLength, output);
             _historyLength += message.Length;
         }
         else
@@ -125,7 +129,7 @@ internal sealed class Deflater
                 _buffer.AsSpan(_historyLength - history, history).CopyTo(scratch);
                 message.CopyTo(scratch.AsSpan(history));
                 Span<byte> data = scratch.AsSpan(0, history + message.Length);
-                CompressBlock(data, history, output);
+                CompressBlocks(data, history, output);
                 KeepLastWindow(data);
             }
             finally
@@ -147,62 +151,49 @@ internal sealed class Deflater
     }
 
     /// <summary>
-    /// One block over <paramref name="data"/> from <paramref name="start"/>, with dynamic codes or the fixed ones, whichever
-    /// is shorter, ended by an empty stored block.
+    /// <paramref name="data"/> from <paramref name="start"/> as blocks of at most <see cref="MaxBlockTokens"/> symbols, each
+    /// with dynamic codes or the fixed ones, whichever is shorter, or stored when that is shorter still; then an empty
+    /// stored block.
     /// </summary>
-    private void CompressBlock(ReadOnlySpan<byte> data, int start, IBufferWriter<byte> output)
+    private void CompressBlocks(ReadOnlySpan<byte> data, int start, IBufferWriter<byte> output)
     {
-        int[] tokens = ArrayPool<int>.Shared.Rent(Math.Max(1, data.Length - start));
+        // A block's symbols wait here until its codes are known. Bounding them per block rather than per message keeps the
+        // buffer off the large object heap whatever the message's size: buffers sized to each large message were the
+        // server's main large-object churn under load, growing its heap until a full collection came round.
+        int[] tokens = ArrayPool<int>.Shared.Rent(Math.Min(MaxBlockTokens, Math.Max(1, data.Length - start)));
         try
         {
-            Array.Clear(_literalFrequencies, 0, LiteralSymbols);
-            Array.Clear(_distanceFrequencies, 0, DistanceSymbols);
-            int count = FindMatches(data, start, _streamPosition - start, tokens);
-            _literalFrequencies[256] = 1;
-
             _bits = 0;
             _bitCount = 0;
 
-            // A short message cannot repay a dynamic block's code description (tens of bytes): fixed codes, no trees built.
-            long fixedBits = CodeBits(FixedCodeLengths, FixedDistanceLengths);
-            long dynamicBits = long.MaxValue;
-            int literalCount = 0, distanceCount = 0, codeLengthCount = 0, runs = 0;
-            bool dynamic = count >= MinDynamicTokens && PrepareDynamicCodes(fixedBits, out dynamicBits, out literalCount, out distanceCount, out codeLengthCount, out runs);
-
-            // Incompressible data goes out as it is, in stored blocks, rather than grow by up to an eighth under codes.
-            int length = data.Length - start;
-            long storedBits = 8L * (length + (5L * ((length + MaxStoredLength - 1) / MaxStoredLength)) + 1);
-            if (storedBits < 3 + ExtraBits() + Math.Min(fixedBits, dynamicBits))
+            // Consecutive blocks that are best stored go out together, in stored blocks of up to 64 KiB, once the run ends.
+            int storedFrom = -1;
+            int position = start;
+            do
             {
-                WriteStored(data.Slice(start), output);
-            }
-            else if (dynamic)
-            {
-                // BFINAL 0, BTYPE 10: dynamic codes, described first (section 3.2.7).
-                WriteBits(0b100, 3, output);
-                WriteBits((uint)(literalCount - 257), 5, output);
-                WriteBits((uint)(distanceCount - 1), 5, output);
-                WriteBits((uint)(codeLengthCount - 4), 4, output);
-                for (int i = 0; i < codeLengthCount; i++)
+                int blockStart = position;
+                Array.Clear(_literalFrequencies, 0, LiteralSymbols);
+                Array.Clear(_distanceFrequencies, 0, DistanceSymbols);
+                int count = FindMatches(data, blockStart, _streamPosition - start, tokens.AsSpan(0, Math.Min(tokens.Length, MaxBlockTokens)), out position);
+                if (!IsWorthCoding(position - blockStart, count, out BlockCodes codes))
                 {
-                    WriteBits(_codeLengthLengths[HuffmanTable.CodeLengthOrder[i]], 3, output);
+                    storedFrom = storedFrom < 0 ? blockStart : storedFrom;
+                    continue;
                 }
 
-                for (int i = 0; i < runs; i++)
+                if (storedFrom >= 0)
                 {
-                    byte symbol = _runSymbols[i];
-                    WriteBits(_codeLengthCodes[symbol], _codeLengthLengths[symbol], output);
-                    int extraBits = symbol switch { 16 => 2, 17 => 3, 18 => 7, _ => 0 };
-                    WriteBits(_runExtras[i], extraBits, output);
+                    WriteStored(data.Slice(storedFrom, blockStart - storedFrom), output);
+                    storedFrom = -1;
                 }
 
-                WriteTokens(tokens.AsSpan(0, count), _literalCodes, _literalLengths, _distanceCodes, _distanceLengths, output);
+                WriteCodedBlock(tokens.AsSpan(0, count), codes, output);
             }
-            else
+            while (position < data.Length);
+
+            if (storedFrom >= 0)
             {
-                // BFINAL 0, BTYPE 01: the fixed codes are shorter for this block.
-                WriteBits(0b010, 3, output);
-                WriteTokens(tokens.AsSpan(0, count), ReversedFixedCodes, FixedCodeLengths, ReversedFixedDistanceCodes, FixedDistanceLengths, output);
+                WriteStored(data.Slice(storedFrom), output);
             }
         }
         finally
@@ -213,6 +204,59 @@ internal sealed class Deflater
         // The sync flush: an empty stored block (BFINAL 0, BTYPE 00), padded to a byte; its LEN/NLEN are the tail left off.
         WriteBits(0, 3, output);
         FlushBits(output);
+    }
+
+    /// <summary>
+    /// Whether the block just matched (<paramref name="length"/> bytes as <paramref name="count"/> symbols, counted in the
+    /// frequencies) is shorter under codes than stored; <paramref name="codes"/> says which codes, dynamic or fixed.
+    /// </summary>
+    private bool IsWorthCoding(int length, int count, out BlockCodes codes)
+    {
+        _literalFrequencies[256] = 1;
+
+        // A short block cannot repay a dynamic block's code description (tens of bytes): fixed codes, no trees built.
+        long fixedBits = CodeBits(FixedCodeLengths, FixedDistanceLengths);
+        long dynamicBits = long.MaxValue;
+        int literalCount = 0, distanceCount = 0, codeLengthCount = 0, runs = 0;
+        bool dynamic = count >= MinDynamicTokens && PrepareDynamicCodes(fixedBits, out dynamicBits, out literalCount, out distanceCount, out codeLengthCount, out runs);
+        codes = new BlockCodes(dynamic, literalCount, distanceCount, codeLengthCount, runs);
+
+        // Incompressible data goes out as it is, in stored blocks, rather than grow by up to an eighth under codes.
+        long storedBits = 8L * (length + (5L * ((length + MaxStoredLength - 1) / MaxStoredLength)) + 1);
+        return storedBits >= 3 + ExtraBits() + Math.Min(fixedBits, dynamicBits);
+    }
+
+    /// <summary>One block of <paramref name="tokens"/> under the dynamic codes just prepared or the fixed ones.</summary>
+    private void WriteCodedBlock(ReadOnlySpan<int> tokens, BlockCodes codes, IBufferWriter<byte> output)
+    {
+        if (codes.Dynamic)
+        {
+            // BFINAL 0, BTYPE 10: dynamic codes, described first (section 3.2.7).
+            WriteBits(0b100, 3, output);
+            WriteBits((uint)(codes.LiteralCount - 257), 5, output);
+            WriteBits((uint)(codes.DistanceCount - 1), 5, output);
+            WriteBits((uint)(codes.CodeLengthCount - 4), 4, output);
+            for (int i = 0; i < codes.CodeLengthCount; i++)
+            {
+                WriteBits(_codeLengthLengths[HuffmanTable.CodeLengthOrder[i]], 3, output);
+            }
+
+            for (int i = 0; i < codes.Runs; i++)
+            {
+                byte symbol = _runSymbols[i];
+                WriteBits(_codeLengthCodes[symbol], _codeLengthLengths[symbol], output);
+                int extraBits = symbol switch { 16 => 2, 17 => 3, 18 => 7, _ => 0 };
+                WriteBits(_runExtras[i], extraBits, output);
+            }
+
+            WriteTokens(tokens, _literalCodes, _literalLengths, _distanceCodes, _distanceLengths, output);
+        }
+        else
+        {
+            // BFINAL 0, BTYPE 01: the fixed codes are shorter for this block.
+            WriteBits(0b010, 3, output);
+            WriteTokens(tokens, ReversedFixedCodes, FixedCodeLengths, ReversedFixedDistanceCodes, FixedDistanceLengths, output);
+        }
     }
 
     /// <summary>Stored blocks of at most 65,535 bytes each (section 3.2.4): header bits, padding, LEN, NLEN, the bytes.</summary>
@@ -440,17 +484,19 @@ internal sealed class Deflater
     }
 
     /// <summary>
-    /// Greedy LZ77 over <paramref name="data"/> from <paramref name="start"/>: literals and matches as tokens, counted by symbol.
+    /// Greedy LZ77 over <paramref name="data"/> from <paramref name="start"/>: literals and matches as tokens, counted by symbol,
+    /// until <paramref name="tokens"/> is full or the data ends; <paramref name="next"/> is where the next block starts.
     /// Each position takes the longest match among the last match's distance (repeated content keeps one offset) and the
-    /// most recent positions with the same hash, a bounded walk down the chain.
+    /// most recent positions with the same hash, a bounded walk down the chain. Matches may run past the block's end: the
+    /// next block simply starts after them.
     /// </summary>
-    private int FindMatches(ReadOnlySpan<byte> data, int start, int dataStart, int[] tokens)
+    private int FindMatches(ReadOnlySpan<byte> data, int start, int dataStart, Span<int> tokens, out int next)
     {
         int count = 0;
         int position = start;
         int end = data.Length;
         int lastDistance = 0;
-        while (position < end)
+        while (position < end && count < tokens.Length)
         {
             if (end - position >= MinMatch)
             {
@@ -526,6 +572,7 @@ internal sealed class Deflater
             _literalFrequencies[literal]++;
         }
 
+        next = position;
         return count;
     }
 
@@ -674,5 +721,28 @@ internal sealed class Deflater
         }
 
         return codes;
+    }
+
+    /// <summary>How a block is coded: dynamic codes (with the sizes of their description) or the fixed ones.</summary>
+    private readonly struct BlockCodes
+    {
+        public BlockCodes(bool dynamic, int literalCount, int distanceCount, int codeLengthCount, int runs)
+        {
+            Dynamic = dynamic;
+            LiteralCount = literalCount;
+            DistanceCount = distanceCount;
+            CodeLengthCount = codeLengthCount;
+            Runs = runs;
+        }
+
+        public bool Dynamic { get; }
+
+        public int LiteralCount { get; }
+
+        public int DistanceCount { get; }
+
+        public int CodeLengthCount { get; }
+
+        public int Runs { get; }
     }
 }

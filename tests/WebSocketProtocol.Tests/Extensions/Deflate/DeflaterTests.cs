@@ -141,6 +141,27 @@ public class DeflaterTests
     }
 
     [Fact]
+    public void A_message_many_blocks_long_mixing_text_and_random_runs_is_read_back_by_zlib_and_the_inflater()
+    {
+        // Coded and stored blocks follow each other, and matches cross the blocks' seams, in both messages: the second
+        // refers back into the first.
+        byte[] message = Enumerable.Range(0, 12).SelectMany(i => i % 3 == 2 ? Random(40_000, i) : Text(30_000, i)).ToArray();
+        var deflater = new Deflater(15);
+        var inflater = new Inflater(15);
+        using var zlib = new ZlibReceiver();
+        for (int i = 0; i < 2; i++)
+        {
+            var wire = new ArrayBufferWriter<byte>();
+            deflater.CompressMessage(message, wire);
+            byte[] bytes = wire.WrittenSpan.ToArray();
+
+            Assert.True(bytes.Length < message.Length, $"{bytes.Length} bytes for {message.Length}");
+            Assert.Equal(message, zlib.Receive(bytes));
+            Assert.Equal(message, InflateWithLibrary(inflater, bytes, message.Length));
+        }
+    }
+
+    [Fact]
     public void An_empty_message_compresses_to_a_block_that_inflates_to_nothing()
     {
         var wire = new ArrayBufferWriter<byte>();
