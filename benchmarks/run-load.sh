@@ -85,16 +85,10 @@ fi
 
 work=$(mktemp -d)
 declare -A pid port
+# shellcheck source=benchmarks/server-processes.sh
+source benchmarks/server-processes.sh
 cleanup() {
-  for name in "${!pid[@]}"; do
-    if kill -0 "${pid[$name]}" 2>/dev/null; then
-      kill "${pid[$name]}" 2>/dev/null || true
-    fi
-  done
-  for name in "${!pid[@]}"; do
-    for _ in $(seq 50); do kill -0 "${pid[$name]}" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "${pid[$name]}" 2>/dev/null; then kill -9 "${pid[$name]}" 2>/dev/null || true; fi
-  done
+  stop_servers
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -109,16 +103,7 @@ start_server() {
     *) echo "unknown server: $name" >&2; exit 2 ;;
   esac
   pid[$name]=$!
-  for _ in $(seq 300); do
-    if grep -q '^Listening on http://' "$out"; then
-      port[$name]=$(sed -n 's|^Listening on http://[^:]*:\([0-9]*\).*|\1|p' "$out" | head -1)
-      echo "started $name: PID ${pid[$name]}, port ${port[$name]}"
-      return
-    fi
-    sleep 0.1
-  done
-  echo "error: $name did not start: $(cat "$out")" >&2
-  exit 1
+  await_listening "$name" "$out"
 }
 
 for name in $servers; do start_server "$name"; done

@@ -37,12 +37,10 @@ fi
 
 work=$(mktemp -d)
 declare -A pid port
+# shellcheck source=benchmarks/server-processes.sh
+source benchmarks/server-processes.sh
 cleanup() {
-  for name in "${!pid[@]}"; do kill "${pid[$name]}" 2>/dev/null || true; done
-  for name in "${!pid[@]}"; do
-    for _ in $(seq 50); do kill -0 "${pid[$name]}" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "${pid[$name]}" 2>/dev/null || true
-  done
+  stop_servers
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,16 +57,7 @@ start_chat() {
   local name="$1" out="$work/$1.out"; shift
   dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host 127.0.0.1 --rate 1000000 --max-queue 4096 "$@" >"$out" 2>&1 &
   pid[$name]=$!
-  for _ in $(seq 300); do
-    if grep -q '^Listening on http://' "$out"; then
-      port[$name]=$(sed -n 's|^Listening on http://[^:]*:\([0-9]*\).*|\1|p' "$out" | head -1)
-      echo "started $name: PID ${pid[$name]}, port ${port[$name]}"
-      return
-    fi
-    sleep 0.1
-  done
-  echo "error: $name did not start: $(cat "$out")" >&2
-  exit 1
+  await_listening "$name" "$out"
 }
 start_chat memory
 start_chat node-a --redis "127.0.0.1:${port[redis]}"
