@@ -22,6 +22,7 @@ internal sealed class ChatMember
     private const int MaxBatch = 64;
 
     private readonly Channel<PreparedFrame> _outbound;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cutOff;
 
     public ChatMember(WebSocketConnection connection, int queueLimit)
@@ -80,6 +81,29 @@ internal sealed class ChatMember
         catch (Exception exception) when (exception is WebSocketProtocolException or InvalidOperationException or OperationCanceledException)
         {
             // The connection closed or failed under the writer; the receive loop sees it too and leaves the room.
+        }
+        finally
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Ends the queue, lets what is in it go out (for at most <paramref name="timeout"/>), then closes the connection with
+    /// <paramref name="status"/>: a last message queued before, such as the error that explains the close, arrives first.
+    /// </summary>
+    public async Task CloseAfterQueuedAsync(CloseStatus status, string reason, TimeSpan timeout)
+    {
+        Complete();
+        await Task.WhenAny(_drained.Task, Task.Delay(timeout)).ConfigureAwait(false);
+        using var closing = new CancellationTokenSource(timeout);
+        try
+        {
+            await Connection.CloseAsync(status, reason, closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is WebSocketProtocolException or InvalidOperationException or OperationCanceledException)
+        {
+            // The connection ended meanwhile, or the close could not go out in time (then the close timeout drops it).
         }
     }
 

@@ -155,6 +155,30 @@ public sealed class ChatServerRedisTests
     }
 
     [Fact]
+    public async Task A_member_whose_name_someone_else_holds_in_redis_at_the_heartbeat_is_told_name_lost_and_closed_with_1008()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("taken"), "alice");
+        var (witness, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("taken"), "witness");
+        using (alice)
+        using (witness)
+        {
+            // What a restarted Redis and a quicker server could do between two heartbeats: the name now belongs to
+            // another owner. Alice's server finds it at its next renewal, cannot take it back, and lets her go.
+            Assert.Equal("OK", await redis.CommandAsync("SET", "chat:{taken}:name:ALICE", "someone-else", "PX", "60000"));
+            JsonElement lost = await alice.SkipUntilAsync("error");
+            Assert.Equal("name-lost", lost.GetProperty("code").GetString());
+            JsonElement closed = await alice.SkipUntilAsync("close");
+            Assert.Equal(1008, closed.GetProperty("code").GetInt32());
+
+            // The name stays in the room (its new owner holds it); the others carry on.
+            await witness.SayAsync("still here");
+            Assert.Equal(("witness", "still here"), Line(await witness.SkipUntilAsync("message")));
+        }
+    }
+
+    [Fact]
     public async Task The_members_of_a_killed_server_leave_the_member_list_on_the_other_servers()
     {
         await using RedisServerProcess redis = await RedisServerProcess.StartAsync();

@@ -84,6 +84,20 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         _process = process;
     }
 
+    /// <summary>Runs one command through <c>redis-cli</c> against this server and returns what it printed.</summary>
+    public async Task<string> CommandAsync(params string[] command)
+    {
+        await using ChildProcess cli = ChildProcess.StartExecutable(
+            FindProgram("redis-cli"), ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command]);
+        int exit = await cli.WaitForExitAsync(StartTimeout).ConfigureAwait(false);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"redis-cli {string.Join(' ', command)} exited with {exit}. {cli.Describe()}");
+        }
+
+        return string.Join('\n', cli.Output);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)
@@ -106,17 +120,17 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         _directory.Delete(recursive: true);
     }
 
-    private static string FindProgram()
+    private static string FindProgram(string name = "redis-server")
     {
         foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
-            string candidate = Path.Combine(folder, "redis-server");
+            string candidate = Path.Combine(folder, name);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new InvalidOperationException("redis-server is not on PATH: run eng/test.sh, which installs Debian's redis-server package.");
+        throw new InvalidOperationException($"{name} is not on PATH: run eng/test.sh, which installs Debian's redis-server package.");
     }
 }

@@ -207,9 +207,8 @@ internal sealed class RedisChatRoom : IChatRoom
 
         Forget(member.Member);
         member.Member.Send(ChatProtocol.Error("name-lost", $"Someone else took the name {member.Name} while the chat's shared store was away."));
-        member.Member.Complete();
-        using var timeout = new CancellationTokenSource(NameLostCloseTimeout);
-        await member.Member.Connection.CloseAsync(CloseStatus.PolicyViolation, "Your name was taken while the chat store was away", timeout.Token).ConfigureAwait(false);
+        // Not awaited: the heartbeat goes on renewing the other members' names while this one's close goes out.
+        _ = member.Member.CloseAfterQueuedAsync(CloseStatus.PolicyViolation, "Your name was taken while the chat store was away", NameLostCloseTimeout);
     }
 
     private async Task LeaveInRedisAsync(RedisRoomMember member)
