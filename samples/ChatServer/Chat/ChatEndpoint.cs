@@ -83,6 +83,10 @@ internal sealed class ChatEndpoint
             member.Complete();
             await connection.CloseAsync(CloseStatus.GoingAway, "server shutting down", CancellationToken.None).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (connection.State == WebSocketState.Closed)
+        {
+            // Aborted while the receive waited (cut off, or dropped at the close timeout): nothing more to do here.
+        }
         finally
         {
             await room.LeaveAsync(member).ConfigureAwait(false);

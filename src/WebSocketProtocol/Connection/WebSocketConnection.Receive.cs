@@ -389,9 +389,10 @@ public sealed partial class WebSocketConnection
         }
         catch (Exception exception) when (exception is System.IO.IOException or System.Net.Sockets.SocketException or ObjectDisposedException && State == WebSocketState.Closed)
         {
-            // Aborted while the read waited, and the transport went away under it: still the typed error, not the socket's.
+            // Aborted while the read waited, and the transport went away under it rather than cancelling the read: the same
+            // cancellation a pipe transport reports, not the socket's error.
             ReleaseInput();
-            throw new WebSocketProtocolException(ProtocolError.ConnectionLost, exception);
+            throw new OperationCanceledException("The connection was aborted while a receive waited.", exception);
         }
     }
 

@@ -215,7 +215,10 @@ public sealed partial class WebSocketConnection : IDisposable
         }
     }
 
-    /// <summary>Closes the transport at once, without a closing handshake; a receive in progress ends with an error.</summary>
+    /// <summary>
+    /// Closes the transport at once, without a closing handshake; a receive in progress ends with an
+    /// <see cref="OperationCanceledException"/>, whatever the transport reports.
+    /// </summary>
     public void Abort()
     {
         Volatile.Write(ref _state, (int)WebSocketState.Closed);
