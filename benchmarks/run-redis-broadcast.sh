@@ -87,7 +87,6 @@ for mode in $modes; do
 done
 for round in $(seq "$rounds"); do
   for mode in $modes; do
-    # shellcheck disable=SC2046
     read -r -a server_pids <<<"$(servers_of "$mode")"
     servers_before=$(ticks "${server_pids[@]}"); redis_before=$(ticks "${pid[redis]}")
     # shellcheck disable=SC2046
