@@ -42,7 +42,7 @@ public sealed partial class WebSocketConnection
         {
             while (true)
             {
-                await _frameLock.WaitAsync().ConfigureAwait(false);
+                await _frameLock.EnterAsync().ConfigureAwait(false);
                 try
                 {
                     int length = TakePendingPong();
@@ -62,7 +62,7 @@ public sealed partial class WebSocketConnection
                 }
                 finally
                 {
-                    _frameLock.Release();
+                    _frameLock.Exit();
                 }
             }
         }

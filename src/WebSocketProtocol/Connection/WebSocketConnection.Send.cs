@@ -118,7 +118,7 @@ public sealed partial class WebSocketConnection
         {
             if (release)
             {
-                _frameLock.Release();
+                _frameLock.Exit();
             }
         }
     }
@@ -137,7 +137,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private bool TryEnterSingleFrameSend()
     {
-        if (_messageLock.CurrentCount == 0 || !_frameLock.Wait(0))
+        if (_messageLock.CurrentCount == 0 || !_frameLock.TryEnter())
         {
             return false;
         }
@@ -145,7 +145,7 @@ public sealed partial class WebSocketConnection
         if (_messageLock.CurrentCount == 0)
         {
             // A fragmented message may have started between its first frame and ours: take the queue instead.
-            _frameLock.Release();
+            _frameLock.Exit();
             return false;
         }
 
@@ -160,7 +160,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _frameLock.Release();
+            _frameLock.Exit();
         }
     }
 
@@ -329,7 +329,7 @@ public sealed partial class WebSocketConnection
         await _messageLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _frameLock.EnterAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 EnsureCanSend();
@@ -338,7 +338,7 @@ public sealed partial class WebSocketConnection
             }
             finally
             {
-                _frameLock.Release();
+                _frameLock.Exit();
             }
         }
         finally
@@ -391,7 +391,7 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask WriteFrameAsync(Opcode opcode, ReadOnlyMemory<byte> payload, bool isFinal, CancellationToken cancellationToken)
     {
-        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _frameLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             EnsureCanSend();
@@ -400,7 +400,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _frameLock.Release();
+            _frameLock.Exit();
         }
     }
 
@@ -410,7 +410,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async ValueTask WriteCompressedFrameAsync(Opcode opcode, ReadOnlyMemory<byte> data, bool isFinal, CancellationToken cancellationToken)
     {
-        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _frameLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             EnsureCanSend();
@@ -424,13 +424,13 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _frameLock.Release();
+            _frameLock.Exit();
         }
     }
 
     private async ValueTask SendControlAsync(Opcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _frameLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeSent)
@@ -444,7 +444,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _frameLock.Release();
+            _frameLock.Exit();
         }
     }
 
@@ -465,7 +465,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Sends our close frame once; <paramref name="status"/> null sends an empty body.</summary>
     private async ValueTask SendCloseAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
     {
-        await _frameLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _frameLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeSent || State == WebSocketState.Closed)
@@ -488,7 +488,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _frameLock.Release();
+            _frameLock.Exit();
         }
     }
 

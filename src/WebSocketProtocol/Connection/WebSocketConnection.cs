@@ -37,7 +37,7 @@ public sealed partial class WebSocketConnection : IDisposable
 
     // One outgoing data message at a time; one frame write-and-flush at a time.
     private readonly SemaphoreSlim _messageLock = new(1, 1);
-    private readonly SemaphoreSlim _frameLock = new(1, 1);
+    private readonly AsyncMutex _frameLock = new();
 
     private readonly TaskCompletionSource<bool> _closeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Timer? _keepAliveTimer;
