@@ -12,7 +12,10 @@
 #              binary: 36 scenarios, about 45 minutes per round); the default is the targeted scenarios plus W=1
 #              latency and text (7 scenarios)
 # --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
-#              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound), node = Node ws
+#              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound, on the same
+#              transport settings as the sample: Kestrel with the sample's pool of 32 KiB blocks), node = Node ws.
+#              Not in the default: sockets = the bound on bare sockets, without Kestrel or pipes; kestrel-large = the
+#              Kestrel reference on the sample's pool, to show what the pool alone does for ManagedWebSocket
 # --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
 #              growth of the server's resident set per idle connection ("" skips it)
 # --broadcast  member counts for the broadcast scenario (default "100 1000"; "" skips it), run on the servers that have
@@ -49,7 +52,7 @@ while [ $# -gt 0 ]; do
     --broadcast-rounds) broadcast_rounds="$2"; shift 2 ;;
     --full) full=1; shift ;;
     --out) out="$2"; shift 2 ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,30p' "$0" >&2; exit 2 ;;
   esac
 done
 
@@ -98,7 +101,9 @@ start_server() {
   case "$name" in
     sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost --rate 1000000 --max-queue 4096 >"$out" 2>&1 & ;;
     kestrel) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --port 0 >"$out" 2>&1 & ;;
-    raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --port 0 >"$out" 2>&1 & ;;
+    kestrel-large) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --large-blocks --port 0 >"$out" 2>&1 & ;;
+    raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --large-blocks --port 0 >"$out" 2>&1 & ;;
+    sockets) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sockets --port 0 >"$out" 2>&1 & ;;
     node) node benchmarks/node-echo-server.js --port 0 >"$out" 2>&1 & ;;
     *) echo "unknown server: $name" >&2; exit 2 ;;
   esac
@@ -190,6 +195,8 @@ if [ -n "$idle" ]; then
   echo "|---:|---|---:|---:|---:|---:|"
   for count in $idle; do
     for name in $servers; do
+      # The bare-socket bound keeps two buffers of 256 KiB per connection: it is a bound for echo, not for idle memory.
+      if [ "$name" = sockets ]; then continue; fi
       line=$(timeout 300 dotnet benchmarks/LoadTool/bin/Release/net10.0/LoadTool.dll idle --url "ws://127.0.0.1:${port[$name]}/echo" \
         --connections "$count" --duration 3 --server-pid "${pid[$name]}" | grep '^RESULT' || true)
       if [ -z "$line" ]; then line="RESULT failures=$count"; fi

@@ -102,19 +102,14 @@ internal sealed class RawEchoConnectionHandler : ConnectionHandler
             SequencePosition? end = FindBlankLine(buffer);
             if (end is SequencePosition headEnd)
             {
-                string head = Encoding.ASCII.GetString(buffer.Slice(0, headEnd));
+                byte[]? response = UpgradeResponse(Encoding.ASCII.GetString(buffer.Slice(0, headEnd)));
                 input.AdvanceTo(headEnd);
-                string? key = HeaderValue(head, "Sec-WebSocket-Key");
-                if (key is null || key.Length != WebSocketAccept.KeyLength)
+                if (response is null)
                 {
                     return false;
                 }
 
-                byte[] accept = new byte[WebSocketAccept.AcceptLength];
-                WebSocketAccept.ComputeAccept(Encoding.ASCII.GetBytes(key), accept);
-                await output.WriteAsync(Encoding.ASCII.GetBytes(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-                    Encoding.ASCII.GetString(accept) + "\r\n\r\n")).ConfigureAwait(false);
+                await output.WriteAsync(response).ConfigureAwait(false);
                 return true;
             }
 
@@ -125,6 +120,22 @@ internal sealed class RawEchoConnectionHandler : ConnectionHandler
 
             input.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    /// <summary>The 101 answer to an upgrade request's head, or null when it has no usable key.</summary>
+    internal static byte[]? UpgradeResponse(string head)
+    {
+        string? key = HeaderValue(head, "Sec-WebSocket-Key");
+        if (key is null || key.Length != WebSocketAccept.KeyLength)
+        {
+            return null;
+        }
+
+        byte[] accept = new byte[WebSocketAccept.AcceptLength];
+        WebSocketAccept.ComputeAccept(Encoding.ASCII.GetBytes(key), accept);
+        return Encoding.ASCII.GetBytes(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+            Encoding.ASCII.GetString(accept) + "\r\n\r\n");
     }
 
     private static SequencePosition? FindBlankLine(ReadOnlySequence<byte> buffer)
