@@ -86,15 +86,8 @@ if [ "$build" = 1 ]; then
   dotnet build WebSocketProtocol.sln -c Release
 fi
 
-work=$(mktemp -d)
-declare -A pid port
 # shellcheck source=benchmarks/server-processes.sh
 source benchmarks/server-processes.sh
-cleanup() {
-  stop_servers
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 start_server() {
   local name="$1" out="$work/$1.out"

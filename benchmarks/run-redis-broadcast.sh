@@ -35,15 +35,8 @@ if [ "$build" = 1 ]; then
   dotnet build benchmarks/LoadTool -c Release -v q -nologo
 fi
 
-work=$(mktemp -d)
-declare -A pid port
 # shellcheck source=benchmarks/server-processes.sh
 source benchmarks/server-processes.sh
-cleanup() {
-  stop_servers
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 

@@ -1,5 +1,9 @@
-# Sourced by the benchmark scripts: the servers they start, by name, in the associative arrays `pid` and `port` that
-# the sourcing script declares (declare -A pid port).
+# Sourced by the benchmark scripts: the servers they start, by name, in the associative arrays `pid` and `port`, and a
+# scratch folder `work` for their output. On exit every server still running is stopped and `work` removed.
+
+declare -A pid port
+work=$(mktemp -d)
+trap 'stop_servers; rm -rf "$work"' EXIT
 
 # await_listening NAME OUT: waits (30 s at most) for server NAME, already started with its PID in pid[NAME], to print
 # "Listening on http://HOST:PORT" to its output file OUT, and puts that port in port[NAME]; exits the script if it does
