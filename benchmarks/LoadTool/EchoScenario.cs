@@ -129,13 +129,23 @@ public static class EchoScenario
         return sockets.Where(s => s is not null).Select(s => new EchoClientConnection(s!, frames, run, options.VerifyEvery)).ToArray();
     }
 
+    /// <summary>
+    /// How long to sleep before looking at the run again, once <paramref name="elapsed"/> of <paramref name="duration"/>
+    /// has passed; null when the time is up. The clock is read once per look, so the wait is never negative (a second
+    /// read, later than the check, once made it so on a busy machine, and <see cref="Task.Delay(TimeSpan)"/> threw).
+    /// </summary>
+    public static TimeSpan? NextPoll(TimeSpan duration, TimeSpan elapsed)
+    {
+        TimeSpan left = duration - elapsed;
+        return left <= TimeSpan.Zero ? null : left < PollInterval ? left : PollInterval;
+    }
+
     private static async Task WaitAsync(TimeSpan duration, EchoRunState run, EchoClientConnection[] connections)
     {
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < duration && run.Sending && connections.All(c => c.Error is null))
+        while (run.Sending && connections.All(c => c.Error is null) && NextPoll(duration, Stopwatch.GetElapsedTime(start)) is TimeSpan wait)
         {
-            TimeSpan left = duration - Stopwatch.GetElapsedTime(start);
-            await Task.Delay(left < PollInterval ? left : PollInterval).ConfigureAwait(false);
+            await Task.Delay(wait).ConfigureAwait(false);
         }
     }
 
