@@ -13,9 +13,9 @@
 #              latency and text (7 scenarios)
 # --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
 #              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound, on the same
-#              transport settings as the sample: Kestrel with the sample's pool of 32 KiB blocks), node = Node ws.
+#              transport settings as the sample: Kestrel with its pool of 32 KiB blocks and 256 KiB of output room), node = Node ws.
 #              Not in the default: sockets = the bound on bare sockets, without Kestrel or pipes; kestrel-large = the
-#              Kestrel reference on the sample's pool, to show what the pool alone does for ManagedWebSocket
+#              Kestrel reference on the sample's transport settings, to show what they alone do for ManagedWebSocket
 # --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
 #              growth of the server's resident set per idle connection ("" skips it)
 # --broadcast  member counts for the broadcast scenario (default "100 1000"; "" skips it), run on the servers that have
@@ -94,8 +94,8 @@ start_server() {
   case "$name" in
     sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost --rate 1000000 --max-queue 4096 >"$out" 2>&1 & ;;
     kestrel) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --port 0 >"$out" 2>&1 & ;;
-    kestrel-large) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --large-blocks --port 0 >"$out" 2>&1 & ;;
-    raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --large-blocks --port 0 >"$out" 2>&1 & ;;
+    kestrel-large) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --sample-transport --port 0 >"$out" 2>&1 & ;;
+    raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sample-transport --port 0 >"$out" 2>&1 & ;;
     sockets) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sockets --port 0 >"$out" 2>&1 & ;;
     node) node benchmarks/node-echo-server.js --port 0 >"$out" 2>&1 & ;;
     *) echo "unknown server: $name" >&2; exit 2 ;;

@@ -18,7 +18,7 @@ const url = require('url');
 const SERVERS = [
   { id: 'sample', legend: 'this library', axis: 'this library', colour: '#1f63c6', highlight: true },
   { id: 'kestrel', legend: 'Kestrel + ManagedWebSocket', axis: 'Kestrel', colour: '#8a8f98' },
-  { id: 'kestrel-large', legend: 'Kestrel, 32 KiB blocks', axis: 'Kestrel 32K', colour: '#aeb3ba' },
+  { id: 'kestrel-large', legend: 'Kestrel, sample transport', axis: 'Kestrel tuned', colour: '#aeb3ba' },
   { id: 'raw', legend: 'raw-TCP bound', axis: 'raw', colour: '#c9cdd3' },
   { id: 'sockets', legend: 'bare-socket bound', axis: 'sockets', colour: '#e3e5e8' },
   { id: 'node', legend: 'Node ws', axis: 'Node ws', colour: '#7fb38a' },

@@ -49,8 +49,7 @@ builder.Services.AddSingleton<ChatEndpoint>();
 
 // Ctrl+C closes every connection with 1001; give the closing handshakes a moment before the process exits.
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
-// Kestrel's transport receives into one pool block at a time: larger blocks take a large message in fewer calls.
-builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPool.Factory>();
+KestrelTransportSettings.Apply(builder.Services);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)

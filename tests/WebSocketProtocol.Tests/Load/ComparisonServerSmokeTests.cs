@@ -22,9 +22,9 @@ public sealed class ComparisonServerSmokeTests
     public static TheoryData<string, string> Servers => new()
     {
         { "KestrelReferenceServer", "" },
-        { "KestrelReferenceServer", "--large-blocks" },
+        { "KestrelReferenceServer", "--sample-transport" },
         { "RawEchoServer", "" },
-        { "RawEchoServer", "--large-blocks" },
+        { "RawEchoServer", "--sample-transport" },
         { "RawEchoServer", "--sockets" },
     };
 
