@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 
 namespace WebSocketProtocol.Framing;
 
@@ -19,10 +20,20 @@ public sealed class FrameWriter
     // A frame up to this size is written with one GetSpan and one Advance; longer ones go in pieces so a pipe never has
     // to rent an outsized block.
     private const int MaxSingleSpan = 128 * 1024;
+
+    // Into a Pipe, only a frame this small is asked for whole. A Pipe serves a span larger than its pool's blocks from
+    // outside the pool (the shared ArrayPool, then new arrays once that runs dry, on the large object heap past 85 KB),
+    // and many large frames queued at once did run it dry; in pieces, a frame fills the pool's own blocks. Other writers
+    // keep MaxSingleSpan: a stream's pipe writer sends each of its buffers with a write of its own, so there one buffer
+    // per frame is one write.
+    private const int MaxSingleSpanInPipe = 4 * 1024;
+
+    private static readonly Type s_pipeWriterType = new Pipe().Writer.GetType();
     private const int MaxCloseReasonBytes = FrameHeader.MaxControlPayloadLength - sizeof(ushort);
 
     private readonly IBufferWriter<byte> _output;
     private readonly MaskKeyGenerator? _maskKeys;
+    private readonly int _maxSingleSpan;
 
     private long _streamRemaining;
     private uint _streamMaskKey;
@@ -34,6 +45,7 @@ public sealed class FrameWriter
         _output = output ?? throw new ArgumentNullException(nameof(output));
         Role = role;
         _maskKeys = role == WebSocketRole.Client ? new MaskKeyGenerator() : null;
+        _maxSingleSpan = output.GetType() == s_pipeWriterType ? MaxSingleSpanInPipe : MaxSingleSpan;
     }
 
     /// <summary>The side this writer plays: a client masks every frame, a server none (RFC 6455 section 5.1).</summary>
@@ -52,7 +64,7 @@ public sealed class FrameWriter
         FrameHeader header = CreateHeader(opcode, payload.Length, isFinal, reservedBits);
         int headerLength = header.EncodedLength;
         int total = headerLength + payload.Length;
-        Span<byte> span = _output.GetSpan(Math.Min(total, MaxSingleSpan));
+        Span<byte> span = _output.GetSpan(Math.Min(total, _maxSingleSpan));
         if (span.Length >= total)
         {
             header.WriteUnchecked(span);

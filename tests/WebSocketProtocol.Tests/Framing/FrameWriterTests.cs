@@ -2,9 +2,11 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.IO;
 using System.IO.Pipelines;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Tests.Support;
@@ -217,6 +219,127 @@ public class FrameWriterTests
         Assert.Equal(1, output.GetSpanCalls);
         Assert.Equal(1, output.AdvanceCalls);
         Assert.Equal(1000 + 8, output.Written);
+    }
+
+    [Theory]
+    [InlineData(WebSocketRole.Server)]
+    [InlineData(WebSocketRole.Client)]
+    public async Task A_large_frame_into_a_pipe_fills_the_pipes_own_blocks_rather_than_one_outsized_buffer(WebSocketRole role)
+    {
+        var pool = new SmallBlockPool();
+        var pipe = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, useSynchronizationContext: false));
+        byte[] payload = Payload(64 * 1024);
+
+        new FrameWriter(pipe.Writer, role).WriteFrame(Opcode.Binary, payload);
+        await pipe.Writer.FlushAsync();
+        ReadResult read = await pipe.Reader.ReadAsync();
+
+        // A span the pool cannot serve would come from elsewhere, as one segment of the whole frame.
+        foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+        {
+            Assert.InRange(segment.Length, 0, SmallBlockPool.BlockSize);
+        }
+
+        Assert.InRange(pool.Rents, payload.Length / SmallBlockPool.BlockSize, int.MaxValue);
+        var (header, written) = Assert.Single(await ReadBackAsync(read.Buffer.ToArray(), role == WebSocketRole.Server ? WebSocketRole.Client : WebSocketRole.Server));
+        Assert.Equal(payload.Length, header.PayloadLength);
+        Assert.Equal(payload, written);
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+    }
+
+    [Fact]
+    public async Task A_large_frame_into_a_streams_pipe_writer_goes_out_in_one_write()
+    {
+        var stream = new WriteCountingStream();
+        PipeWriter output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        byte[] payload = Payload(64 * 1024);
+
+        new FrameWriter(output, WebSocketRole.Server).WriteFrame(Opcode.Binary, payload);
+        await output.FlushAsync();
+
+        Assert.Equal(1, stream.Writes);
+        var (_, written) = Assert.Single(await ReadBackAsync(stream.ToArray(), WebSocketRole.Client));
+        Assert.Equal(payload, written);
+    }
+
+    /// <summary>A pool of 4 KiB blocks, as Kestrel's transport has by default, that counts what it hands out.</summary>
+    private sealed class SmallBlockPool : MemoryPool<byte>
+    {
+        public const int BlockSize = 4096;
+
+        public int Rents { get; private set; }
+
+        public override int MaxBufferSize => BlockSize;
+
+        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+        {
+            Assert.InRange(minBufferSize, -1, BlockSize);
+            Rents++;
+            return new Block();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+
+        private sealed class Block : IMemoryOwner<byte>
+        {
+            public Memory<byte> Memory { get; } = new byte[BlockSize];
+
+            public void Dispose()
+            {
+            }
+        }
+    }
+
+    /// <summary>A write-only stream that keeps what it is given and counts the calls that gave it.</summary>
+    private sealed class WriteCountingStream : Stream
+    {
+        private readonly MemoryStream _written = new();
+
+        public int Writes { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public byte[] ToArray() => _written.ToArray();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Writes++;
+            _written.Write(buffer);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return default;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed class CountingBufferWriter : IBufferWriter<byte>
