@@ -22,14 +22,15 @@ public sealed class FrameWriter
     private const int MaxSingleSpan = 128 * 1024;
 
     // Into a Pipe, only a frame this small is asked for whole. A Pipe serves a span larger than its pool's blocks from
-    // outside the pool (the shared ArrayPool, then new arrays once that runs dry, on the large object heap past 85 KB),
-    // and many large frames queued at once did run it dry; in pieces, a frame fills the pool's own blocks. Other writers
-    // keep MaxSingleSpan: a stream's pipe writer sends each of its buffers with a write of its own, so there one buffer
-    // per frame is one write.
+    // outside the pool, from the shared ArrayPool, which hundreds of queued 64 KiB frames outgrow (the runtime's share of
+    // a server's profile tripled); in pieces, a frame fills the pool's own blocks. Other writers keep MaxSingleSpan: a
+    // stream's pipe writer sends each of its buffers with a write of its own, so there one buffer per frame is one write.
     private const int MaxSingleSpanInPipe = 4 * 1024;
 
-    private static readonly Type s_pipeWriterType = new Pipe().Writer.GetType();
     private const int MaxCloseReasonBytes = FrameHeader.MaxControlPayloadLength - sizeof(ushort);
+
+    // The type of a Pipe's writer, which is not public: how a writer that is a Pipe's is told from any other.
+    private static readonly Type s_pipeWriterType = new Pipe().Writer.GetType();
 
     private readonly IBufferWriter<byte> _output;
     private readonly MaskKeyGenerator? _maskKeys;
