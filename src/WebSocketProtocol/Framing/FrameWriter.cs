@@ -17,8 +17,8 @@ namespace WebSocketProtocol.Framing;
 /// </remarks>
 public sealed class FrameWriter
 {
-    // A frame up to this size is written with one GetSpan and one Advance; longer ones go in pieces so a pipe never has
-    // to rent an outsized block.
+    // Into any writer but a Pipe's, a frame up to this size is written with one GetSpan and one Advance; longer ones go
+    // in pieces, so no writer is asked for an outsized buffer.
     private const int MaxSingleSpan = 128 * 1024;
 
     // Into a Pipe, only a frame this small is asked for whole. A Pipe serves a span larger than its pool's blocks from
