@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -27,6 +28,9 @@ internal sealed class ChatSession
     private readonly TextWriter _output;
     private volatile bool _closing;
     private bool _joined;
+
+    // The room's names: the list joined gave, changed by each presence since.
+    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
 
     public ChatSession(WebSocketConnection connection, TextWriter output)
     {
@@ -151,7 +155,9 @@ internal sealed class ChatSession
             case "joined":
                 _joined = true;
                 _output.WriteLine($"joined {Text(root, "room")} as {Text(root, "name")}");
-                _output.WriteLine($"members: {Members(root)}");
+                _members.Clear();
+                _members.UnionWith(MemberNames(root));
+                _output.WriteLine($"members: {MemberList()}");
                 break;
             case "history" when root.TryGetProperty("messages", out JsonElement history) && history.ValueKind == JsonValueKind.Array:
                 foreach (JsonElement entry in history.EnumerateArray())
@@ -164,7 +170,18 @@ internal sealed class ChatSession
                 ShowMessage(root);
                 break;
             case "presence":
-                _output.WriteLine($"* {Text(root, "name")} {(Text(root, "event") == "join" ? "joined" : "left")}; members: {Members(root)}");
+                // Only the change comes: the list is kept here from the one in joined.
+                bool arrived = Text(root, "event") == "join";
+                if (arrived)
+                {
+                    _members.Add(Text(root, "name"));
+                }
+                else
+                {
+                    _members.Remove(Text(root, "name"));
+                }
+
+                _output.WriteLine($"* {Text(root, "name")} {(arrived ? "joined" : "left")}; members: {MemberList()}");
                 break;
             case "error":
                 string code = Text(root, "code");
@@ -183,10 +200,12 @@ internal sealed class ChatSession
         _output.WriteLine($"[{time}] {Text(entry, "from")}: {Text(entry, "text")}");
     }
 
-    private static string Members(JsonElement message) =>
+    private static IEnumerable<string> MemberNames(JsonElement message) =>
         message.TryGetProperty("members", out JsonElement members) && members.ValueKind == JsonValueKind.Array
-            ? string.Join(", ", members.EnumerateArray().Select(member => Printable(member.ValueKind == JsonValueKind.String ? member.GetString() : null)))
-            : string.Empty;
+            ? members.EnumerateArray().Select(member => Printable(member.ValueKind == JsonValueKind.String ? member.GetString() : null))
+            : [];
+
+    private string MemberList() => string.Join(", ", _members.Order(StringComparer.OrdinalIgnoreCase));
 
     /// <summary>A string field as it may be printed: absent or not a string is empty.</summary>
     private static string Text(JsonElement message, string field) =>

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using ChatServer;
 using ChatServer.Chat;
 using ChatServer.Chat.Redis;
+using ChatServer.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -42,14 +43,32 @@ builder.Logging.ClearProviders();
 builder.Services.AddSingleton(arguments);
 // With --redis the rooms are shared with every server on that Redis; without it they live in this process alone.
 const int HistoryLimit = 100;
-RedisChatNode? redisNode = arguments.Redis is null ? null : await RedisChatNode.ConnectAsync(arguments.Redis, HistoryLimit);
+RedisChatNode? redisNode = arguments.Redis is null ? null : await RedisChatNode.ConnectAsync(arguments.Redis, HistoryLimit, arguments.MaxKeptHistory);
 Func<string, IChatRoom> createRoom = redisNode is null ? name => new ChatRoom(name, HistoryLimit) : redisNode.CreateRoom;
-builder.Services.AddSingleton(new RoomRegistry(createRoom, arguments.MaxRooms));
+builder.Services.AddSingleton(new RoomRegistry(createRoom, arguments.MaxRooms, arguments.MaxKeptHistory));
+builder.Services.AddSingleton(new AddressRateLimits(arguments.JoinsPerSecond, arguments.AddressMessagesPerSecond));
+builder.Services.AddSingleton(new HostPolicy(arguments.Host, arguments.AllowedHosts));
 builder.Services.AddSingleton<ChatEndpoint>();
+
+// Every connection holds a file descriptor: the soft limit goes up to the hard one, and the connections held at once stay
+// below it, with room to spare for everything else the process opens (ConnectionCap, CappedSocketListener).
+long? descriptorLimit = DescriptorLimit.RaiseToHardLimit();
+int connectionCap = arguments.MaxConnections ?? ConnectionCap.DefaultFor(descriptorLimit);
+string limitText = descriptorLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
+Console.WriteLine($"Connections: at most {connectionCap} at once (descriptor limit {limitText})");
+if (descriptorLimit is long known && connectionCap > known - ConnectionCap.MinimumHeadroom)
+{
+    Console.WriteLine($"Warning: --max-connections {connectionCap} leaves under {ConnectionCap.MinimumHeadroom} of the {known} descriptors for anything else; accepts may fail and back off");
+}
+
+builder.Services.AddSingleton(new ConnectionCap(connectionCap, Console.WriteLine));
 
 // Ctrl+C closes every connection with 1001; give the closing handshakes a moment before the process exits.
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 KestrelTransportSettings.Apply(builder.Services);
+
+// Registered after Kestrel's own socket transport, so Kestrel binds with this one (the last registered wins).
+builder.Services.AddSingleton<IConnectionListenerFactory, CappedSocketTransportFactory>();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)

@@ -8,6 +8,27 @@ namespace ChatServer;
 /// <summary>The command line (see <see cref="Usage"/>).</summary>
 internal sealed record ServerArguments(int Port, string Host, long MaxMessageSize, int MaxChatMessage, double MessagesPerSecond, int MaxQueue, int MaxRooms, IReadOnlyList<string> AllowedOrigins, string? CertificatePath, string? CertificatePassword, ServerTimers Timers, RedisArguments? Redis)
 {
+    /// <summary>Messages kept in all the rooms nobody is in, together, by default.</summary>
+    public const int DefaultMaxKeptHistory = 10_000;
+
+    /// <summary>Joins a second from one address by default (bursts of five times that).</summary>
+    public const double DefaultJoinsPerSecond = 10;
+
+    /// <summary>Connections held at once (<c>--max-connections</c>); <see langword="null"/> for the default, derived from the descriptor limit.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>Messages kept, in all, in rooms whose members have all left (<c>--max-kept-history</c>).</summary>
+    public int MaxKeptHistory { get; init; } = DefaultMaxKeptHistory;
+
+    /// <summary>Joins a second from one remote address (<c>--join-rate</c>).</summary>
+    public double JoinsPerSecond { get; init; } = DefaultJoinsPerSecond;
+
+    /// <summary>Chat messages a second from one remote address (<c>--address-rate</c>); four times <see cref="MessagesPerSecond"/> unless given.</summary>
+    public double AddressMessagesPerSecond { get; init; }
+
+    /// <summary>Host names (and addresses) the server answers to besides the defaults (<c>--allowed-host</c>); "*" for any.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     public const string Usage =
         "Usage: ChatServer [options]\n" +
         "  --port N                  TCP port to listen on (default 8080; 0 picks a free one)\n" +
@@ -16,7 +37,17 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --max-chat-message CHARS  longest chat message (default 2000)\n" +
         "  --rate N                  chat messages a second per connection, bursts of twice that (default 5)\n" +
         "  --max-queue N             frames waiting for one slow reader before it is cut off with 1013 (default 256)\n" +
-        "  --max-rooms N             rooms the server keeps; joining a new one past that closes with 1008 (default 1000)\n" +
+        "  --max-rooms N             rooms with members at once; a join that would open one more is refused and the\n" +
+        "                            connection closed with 1008 (default 1000)\n" +
+        "  --max-kept-history N      messages kept, in all, for rooms everyone has left; the least recently used room's\n" +
+        "                            history goes first (default 10000)\n" +
+        "  --max-connections N       TCP connections held at once; more are reset as soon as they are accepted (default:\n" +
+        "                            the descriptor limit less a tenth, at least 64, kept for files, Redis and listeners)\n" +
+        "  --join-rate N             joins a second from one remote address, bursts of five times that (default 10)\n" +
+        "  --address-rate N          chat messages a second from one remote address, bursts of twice that (default four\n" +
+        "                            times --rate)\n" +
+        "  --allowed-host NAME       a Host the server answers to (repeatable; '*' for any); required when --host is not\n" +
+        "                            a loopback address; localhost and the loopback addresses are allowed when it is\n" +
         "  --allowed-origin ORIGIN   a browser origin allowed besides the page's own (repeatable), e.g. http://example.com\n" +
         "  --cert FILE.pfx           serve https:// and wss:// with this certificate (PKCS#12), instead of http:// and ws://\n" +
         "  --cert-password PASSWORD  the password of the --cert file, if it has one\n" +
@@ -42,6 +73,11 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         double rate = 5;
         int maxQueue = 256;
         int maxRooms = 1000;
+        int? maxConnections = null;
+        int maxKeptHistory = DefaultMaxKeptHistory;
+        double joinRate = DefaultJoinsPerSecond;
+        double? addressRate = null;
+        var hosts = new List<string>();
         var origins = new List<string>();
         string? certificate = null;
         string? certificatePassword = null;
@@ -87,6 +123,21 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--max-rooms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int rooms) && rooms > 0:
                     maxRooms = rooms;
                     break;
+                case "--max-connections" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) && connections > 0:
+                    maxConnections = connections;
+                    break;
+                case "--max-kept-history" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int kept):
+                    maxKeptHistory = kept;
+                    break;
+                case "--join-rate" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double joins) && joins > 0:
+                    joinRate = joins;
+                    break;
+                case "--address-rate" when double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double perAddress) && perAddress > 0:
+                    addressRate = perAddress;
+                    break;
+                case "--allowed-host" when HostPolicy.IsValidEntry(value):
+                    hosts.Add(value);
+                    break;
                 case "--allowed-origin" when Uri.TryCreate(value, UriKind.Absolute, out _):
                     origins.Add(value.TrimEnd('/'));
                     break;
@@ -126,8 +177,22 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
             return null;
         }
 
+        if (hosts.Count == 0 && !HostPolicy.IsLoopback(host))
+        {
+            // Anything can resolve to a public address, a rebinding attacker's name included: say which names are ours.
+            error = $"--host {host} is not a loopback address: give the names clients use to reach it with --allowed-host (or --allowed-host '*').";
+            return null;
+        }
+
         RedisArguments? redisArguments = redis is null ? null : new RedisArguments(redis, presenceTtl);
-        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword, timers, redisArguments);
+        return new ServerArguments(port, host, maxMessageSize, maxChatMessage, rate, maxQueue, maxRooms, origins, certificate, certificatePassword, timers, redisArguments)
+        {
+            MaxConnections = maxConnections,
+            MaxKeptHistory = maxKeptHistory,
+            JoinsPerSecond = joinRate,
+            AddressMessagesPerSecond = addressRate ?? 4 * rate,
+            AllowedHosts = hosts,
+        };
     }
 
     /// <summary>A number of seconds, fractions allowed (0.5), at most a day so that it fits every timer.</summary>

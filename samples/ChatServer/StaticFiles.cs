@@ -24,7 +24,14 @@ internal static class StaticFiles
         ["/chat.css"] = ("chat.css", "text/css; charset=utf-8"),
     };
 
-    public static async Task AnswerAsync(PipeWriter output, HttpRequestInfo request)
+    /// <summary>
+    /// 421 Misdirected Request (RFC 9110 section 15.5.20): the Host is not one this server answers to, as when a page on
+    /// another site points its own name at this machine (DNS rebinding).
+    /// </summary>
+    public static Task AnswerMisdirectedAsync(PipeWriter output) =>
+        WriteAsync(output, "421 Misdirected Request", "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("This server does not answer to that host name.\n"), withBody: true);
+
+    public static Task AnswerAsync(PipeWriter output, HttpRequestInfo request)
     {
         byte[] body;
         string status;
@@ -42,12 +49,18 @@ internal static class StaticFiles
             contentType = "text/plain; charset=utf-8";
         }
 
+        return WriteAsync(output, status, contentType, body, withBody: request.Method != "HEAD");
+    }
+
+    private static async Task WriteAsync(PipeWriter output, string status, string contentType, byte[] body, bool withBody)
+    {
+        // connect-src 'self' covers the page's own ws: and wss: origin (CSP Level 3); no other host, however reached.
         string head = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n" +
             "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n" +
-            "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; img-src 'self'; frame-ancestors 'none'\r\n" +
+            "Content-Security-Policy: default-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'\r\n" +
             "Connection: close\r\n\r\n";
         await output.WriteAsync(Encoding.ASCII.GetBytes(head));
-        if (request.Method != "HEAD")
+        if (withBody)
         {
             await output.WriteAsync(body);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using ChatServer.Chat;
@@ -20,14 +21,16 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
     private static readonly PerMessageDeflateServerFactory DeflateFactory = new();
 
     private readonly ServerArguments _arguments;
+    private readonly HostPolicy _hosts;
     private readonly ChatEndpoint _chat;
     private readonly CancellationToken _stopping;
     private readonly WebSocketConnectionOptions _echoOptions;
     private readonly WebSocketConnectionOptions _chatOptions;
 
-    public WebSocketConnectionHandler(ServerArguments arguments, ChatEndpoint chat, IHostApplicationLifetime lifetime)
+    public WebSocketConnectionHandler(ServerArguments arguments, HostPolicy hosts, ChatEndpoint chat, IHostApplicationLifetime lifetime)
     {
         _arguments = arguments;
+        _hosts = hosts;
         _chat = chat;
         _stopping = lifetime.ApplicationStopping;
 
@@ -57,7 +60,16 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         (ServerHandshakeResult handshake, string? path, string room) = await AcceptAsync(context);
         if (handshake.Outcome == HandshakeOutcome.NotWebSocket)
         {
-            await StaticFiles.AnswerAsync(context.Transport.Output, handshake.Request!);
+            HttpRequestInfo request = handshake.Request!;
+            if (_hosts.Allows(request.GetHeader("Host")))
+            {
+                await StaticFiles.AnswerAsync(context.Transport.Output, request);
+            }
+            else
+            {
+                await StaticFiles.AnswerMisdirectedAsync(context.Transport.Output);
+            }
+
             return;
         }
 
@@ -69,7 +81,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         if (path == "/chat")
         {
             using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake.Subprotocol, handshake.Extensions);
-            await _chat.RunAsync(chatConnection, room, _stopping);
+            await _chat.RunAsync(chatConnection, room, (context.RemoteEndPoint as IPEndPoint)?.Address, _stopping);
             return;
         }
 
@@ -96,6 +108,12 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         string room = "lobby";
         handshakeOptions.RequestFilter = request =>
         {
+            // A Host that is not ours is a DNS rebinding page talking to a server on this machine: 403.
+            if (!_hosts.Allows(request.GetHeader("Host")))
+            {
+                return false;
+            }
+
             path = request.GetPathString();
             if (path == "/chat")
             {

@@ -92,12 +92,12 @@ internal static class ChatProtocol
         WriteEntry(writer, entry);
     });
 
-    public static byte[] Presence(string change, string name, IReadOnlyList<string> members) => Write(writer =>
+    /// <summary>A member joined or left: the name alone, so a join costs each member the same bytes however many there are.</summary>
+    public static byte[] Presence(string change, string name) => Write(writer =>
     {
         writer.WriteString("type", "presence");
         writer.WriteString("event", change);
         writer.WriteString("name", name);
-        WriteMembers(writer, members);
     });
 
     public static byte[] Error(string code, string message) => Write(writer =>

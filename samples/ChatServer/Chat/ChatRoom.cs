@@ -35,7 +35,25 @@ internal sealed class ChatRoom : IChatRoom
         return default;
     }
 
-    /// <summary>Adds <paramref name="member"/> as <paramref name="name"/>: it gets <c>joined</c> and <c>history</c>, the others <c>presence</c>. False if the name is taken.</summary>
+    /// <inheritdoc/>
+    public int KeptMessages
+    {
+        get
+        {
+            lock (_members)
+            {
+                return _history.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask ReleaseAsync() => default;
+
+    /// <summary>
+    /// Adds <paramref name="member"/> as <paramref name="name"/>: it gets <c>joined</c> (with every member's name) and
+    /// <c>history</c>, the others a <c>presence</c> join naming the newcomer alone. False if the name is taken.
+    /// </summary>
     public bool TryJoin(ChatMember member, string name)
     {
         lock (_members)
@@ -49,7 +67,8 @@ internal sealed class ChatRoom : IChatRoom
             string[] names = Names();
             member.Send(ChatProtocol.Joined(name, Name, names));
             member.Send(ChatProtocol.History(_history.ToArray()));
-            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("join", name, names)), except: member);
+            // Only the change: what each member receives per join stays the same size however large the room is.
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("join", name)), except: member);
             return true;
         }
     }
@@ -106,7 +125,7 @@ internal sealed class ChatRoom : IChatRoom
     {
         if (_members.Remove(member.Name!))
         {
-            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("leave", member.Name!, Names())), except: null);
+            Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Presence("leave", member.Name!)), except: null);
         }
     }
 

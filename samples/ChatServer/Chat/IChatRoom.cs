@@ -26,4 +26,13 @@ internal interface IChatRoom
 
     /// <summary>Removes the member if it joined, and tells the others.</summary>
     ValueTask LeaveAsync(ChatMember member);
+
+    /// <summary>Messages this object holds as history (0 where the history lives elsewhere, as in Redis).</summary>
+    int KeptMessages { get; }
+
+    /// <summary>
+    /// The room has no members on this server and is no longer kept (<see cref="RoomRegistry"/>): let go of what it holds
+    /// beyond its history (a Redis room unsubscribes from its channel).
+    /// </summary>
+    ValueTask ReleaseAsync();
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 
 namespace ChatServer.Chat;
 
-/// <summary>A token bucket per connection: <c>rate</c> messages a second on average, bursts of up to <c>burst</c>.</summary>
+/// <summary>A token bucket: <c>rate</c> tokens a second on average, bursts of up to <c>burst</c>. Not thread-safe.</summary>
 internal sealed class RateLimiter
 {
     private readonly double _rate;
@@ -19,12 +19,20 @@ internal sealed class RateLimiter
         _lastTimestamp = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>Whether the bucket has refilled completely: taking from it now is as if it had never been used.</summary>
+    public bool IsFull
+    {
+        get
+        {
+            Refill();
+            return _tokens >= _burst;
+        }
+    }
+
     /// <summary>Takes one token if there is one.</summary>
     public bool TryTake()
     {
-        long now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(_burst, _tokens + (Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds * _rate));
-        _lastTimestamp = now;
+        Refill();
         if (_tokens < 1)
         {
             return false;
@@ -32,5 +40,12 @@ internal sealed class RateLimiter
 
         _tokens--;
         return true;
+    }
+
+    private void Refill()
+    {
+        long now = Stopwatch.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + (Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds * _rate));
+        _lastTimestamp = now;
     }
 }

@@ -49,12 +49,21 @@
 
   function addNotice(text) { addLine('notice', [['span', null, text]]); }
 
-  function setMembers(names) {
+  // The names in the room: the whole list comes with joined, then each presence says who came or went.
+  let names = [];
+
+  function setMembers(list) {
+    names = [...list].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
     members.replaceChildren(...names.map((name) => {
       const item = document.createElement('li');
       item.textContent = name;
       return item;
     }));
+  }
+
+  function changeMembers(event, name) {
+    const others = names.filter((member) => member !== name);
+    setMembers(event === 'join' ? [...others, name] : others);
   }
 
   function connect() {
@@ -97,7 +106,7 @@
           addMessage(message);
           break;
         case 'presence':
-          setMembers(message.members);
+          changeMembers(message.event, message.name);
           addNotice(`${message.name} ${message.event === 'join' ? 'joined' : 'left'}`);
           break;
         case 'error':

@@ -37,6 +37,10 @@ internal sealed class HardenedServer : IAsyncDisposable
     public static async Task<HardenedServer> StartAsync(params string[] arguments) =>
         new(await ChatServerProcess.StartAsync(arguments));
 
+    /// <summary>Starts the server as <see cref="StartAsync(string[])"/> does, allowed <paramref name="descriptorLimit"/> open file descriptors.</summary>
+    public static async Task<HardenedServer> StartAsync(int descriptorLimit, params string[] arguments) =>
+        new(await ChatServerProcess.StartAsync((descriptorLimit, descriptorLimit), arguments));
+
     /// <summary>
     /// Runs <paramref name="attack"/> within a generous deadline, then asserts the server's resident memory never grew more
     /// than <paramref name="maxGrowth"/> above where it was before the attack, that it still runs, and that a fresh client

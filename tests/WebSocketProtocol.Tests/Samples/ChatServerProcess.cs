@@ -38,10 +38,16 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     /// Starts the server with <c>--port 0</c> (or the port given) and the extra <paramref name="arguments"/> (such as
     /// <c>--host 127.0.0.1</c>), and waits until it listens.
     /// </summary>
-    public static async Task<ChatServerProcess> StartAsync(params string[] arguments)
+    public static Task<ChatServerProcess> StartAsync(params string[] arguments) => StartAsync(descriptorLimits: null, arguments);
+
+    /// <summary>
+    /// Starts the server as <see cref="StartAsync(string[])"/> does, with <paramref name="descriptorLimits"/> as its soft
+    /// and hard limits on open file descriptors.
+    /// </summary>
+    public static async Task<ChatServerProcess> StartAsync((int Soft, int Hard)? descriptorLimits, params string[] arguments)
     {
         string[] all = Array.IndexOf(arguments, "--port") >= 0 ? arguments : ["--port", "0", .. arguments];
-        ChildProcess process = ChildProcess.StartSample("ChatServer", all);
+        ChildProcess process = ChildProcess.StartSample("ChatServer", descriptorLimits, all);
         try
         {
             var address = new Uri(await process.WaitForLineAsync("Listening on ", StartTimeout).ConfigureAwait(false));

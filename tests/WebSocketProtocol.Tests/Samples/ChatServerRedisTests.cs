@@ -36,7 +36,6 @@ public sealed class ChatServerRedisTests
                 Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobJoined));
                 JsonElement bobArrived = await alice.ExpectAsync("presence");
                 Assert.Equal(("join", "bob"), Change(bobArrived));
-                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobArrived));
 
                 await alice.SayAsync("hello from node A");
                 await bob.SayAsync("hello from node B <b>&</b> 😀");
@@ -54,18 +53,16 @@ public sealed class ChatServerRedisTests
                     Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(carolJoined));
                     Assert.Equal(seenByAlice, carolHistory.GetProperty("messages").EnumerateArray().Select(Line).ToList());
                     Assert.Equal(("join", "carol"), Change(await alice.ExpectAsync("presence")));
-                    Assert.Equal(new[] { "alice", "bob", "carol" }, ChatTestClient.Members(await bob.ExpectAsync("presence")));
+                    Assert.Equal(("join", "carol"), Change(await bob.ExpectAsync("presence")));
                 }
 
                 JsonElement carolLeft = await bob.ExpectAsync("presence");
                 Assert.Equal(("leave", "carol"), Change(carolLeft));
-                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(carolLeft));
                 Assert.Equal(("leave", "carol"), Change(await alice.ExpectAsync("presence")));
             }
 
             JsonElement bobLeft = await alice.ExpectAsync("presence");
             Assert.Equal(("leave", "bob"), Change(bobLeft));
-            Assert.Equal(new[] { "alice" }, ChatTestClient.Members(bobLeft));
         }
 
         // Another room on either server has its own history.
@@ -202,7 +199,6 @@ public sealed class ChatServerRedisTests
             {
                 JsonElement left = await survivor.SkipUntilAsync("presence");
                 Assert.Equal(("leave", "bob"), Change(left));
-                Assert.Equal(new[] { "alice", "carol" }, ChatTestClient.Members(left));
             }
 
             // The name is free again, and the survivors still chat.
@@ -316,6 +312,5 @@ public sealed class ChatServerRedisTests
     private static (string, string) Line(JsonElement message) =>
         (message.GetProperty("from").GetString()!, message.GetProperty("text").GetString()!);
 
-    private static (string?, string?) Change(JsonElement presence) =>
-        (presence.GetProperty("event").GetString(), presence.GetProperty("name").GetString());
+    private static (string?, string?) Change(JsonElement presence) => ChatTestClient.Change(presence);
 }

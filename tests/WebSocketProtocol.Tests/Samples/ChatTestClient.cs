@@ -101,6 +101,16 @@ internal sealed class ChatTestClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// What a <c>presence</c> says changed: the event and the name, and only those (the member list comes with
+    /// <c>joined</c> alone, so what a join costs each member does not grow with the room).
+    /// </summary>
+    public static (string? Event, string? Name) Change(JsonElement presence)
+    {
+        Assert.False(presence.TryGetProperty("members", out _), $"A presence carries the change only: {presence}");
+        return (presence.GetProperty("event").GetString(), presence.GetProperty("name").GetString());
+    }
+
     public static string[] Members(JsonElement message)
     {
         var names = new List<string>();

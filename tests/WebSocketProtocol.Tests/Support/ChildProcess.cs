@@ -101,13 +101,26 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// Starts the sample <paramref name="sample"/> (samples/NAME, built in Release by the solution build) with
     /// <c>dotnet</c>, from its output folder.
     /// </summary>
-    public static ChildProcess StartSample(string sample, params string[] arguments)
+    public static ChildProcess StartSample(string sample, params string[] arguments) => StartSample(sample, descriptorLimits: null, arguments);
+
+    /// <summary>
+    /// Starts the sample as <see cref="StartSample(string, string[])"/> does, with its soft and hard limits on open file
+    /// descriptors set to <paramref name="descriptorLimits"/> (util-linux's <c>prlimit</c>, which then becomes the sample,
+    /// so the process id is the sample's), as <c>ulimit -Sn</c> and <c>ulimit -Hn</c> would before starting it.
+    /// </summary>
+    public static ChildProcess StartSample(string sample, (int Soft, int Hard)? descriptorLimits, params string[] arguments)
     {
         string directory = Path.Combine(RepositoryRoot, "samples", sample, "bin", "Release", "net10.0");
         string assembly = Path.Combine(directory, sample + ".dll");
         if (!File.Exists(assembly))
         {
             throw new InvalidOperationException($"{assembly} is not built: run eng/test.sh, which builds the solution in Release.");
+        }
+
+        if (descriptorLimits is (int soft, int hard))
+        {
+            string nofile = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={soft}:{hard}");
+            return Start("prlimit", directory, sample, [nofile, "dotnet", assembly, .. arguments]);
         }
 
         return Start("dotnet", directory, sample, [assembly, .. arguments]);

@@ -17,19 +17,20 @@ namespace ChatServer.Chat.Redis;
 internal sealed class RedisChatNode : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _redis;
-    private readonly ConcurrentQueue<RedisChatRoom> _rooms = new();
+    private readonly ConcurrentDictionary<RedisChatRoom, bool> _rooms = new();
     private readonly string _nodeId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
     private readonly RedisPresenceHeartbeat _heartbeat;
     private long _tokens;
 
-    private RedisChatNode(ConnectionMultiplexer redis, RedisArguments arguments, int historyLimit)
+    private RedisChatNode(ConnectionMultiplexer redis, RedisArguments arguments, int historyLimit, int maxKeptHistory)
     {
+        MaxKeptHistory = maxKeptHistory;
         _redis = redis;
         Database = redis.GetDatabase();
         Subscriber = redis.GetSubscriber();
         PresenceTtl = arguments.PresenceTtl;
         HistoryLimit = historyLimit;
-        _heartbeat = new RedisPresenceHeartbeat(Rooms, arguments.Heartbeat);
+        _heartbeat = new RedisPresenceHeartbeat(Rooms, arguments.Heartbeat, Console.WriteLine);
         redis.ConnectionFailed += (_, e) => Console.WriteLine($"Redis connection lost ({e.ConnectionType}): {e.FailureType}");
         redis.ConnectionRestored += (_, e) =>
         {
@@ -48,11 +49,14 @@ internal sealed class RedisChatNode : IAsyncDisposable
     /// <summary>Messages each room keeps.</summary>
     public int HistoryLimit { get; }
 
+    /// <summary>Messages kept in all, across every server, by the rooms everyone has left.</summary>
+    public int MaxKeptHistory { get; }
+
     /// <summary>
     /// Connects to <paramref name="arguments"/>' Redis. A Redis that is down does not stop the server: it starts anyway,
     /// answers joins with <c>unavailable</c> and connects as soon as Redis is there.
     /// </summary>
-    public static async Task<RedisChatNode> ConnectAsync(RedisArguments arguments, int historyLimit)
+    public static async Task<RedisChatNode> ConnectAsync(RedisArguments arguments, int historyLimit, int maxKeptHistory)
     {
         var options = new ConfigurationOptions
         {
@@ -69,18 +73,21 @@ internal sealed class RedisChatNode : IAsyncDisposable
         options.EndPoints.Add(arguments.Endpoint);
         ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         Console.WriteLine(redis.IsConnected ? $"Redis {arguments.Endpoint} connected" : $"Redis {arguments.Endpoint} unreachable; retrying");
-        var node = new RedisChatNode(redis, arguments, historyLimit);
+        var node = new RedisChatNode(redis, arguments, historyLimit, maxKeptHistory);
         node._heartbeat.Start();
         return node;
     }
 
-    /// <summary>The room called <paramref name="name"/> on this node, renewed by its heartbeat.</summary>
+    /// <summary>The room called <paramref name="name"/> on this node, renewed by its heartbeat until it is released.</summary>
     public IChatRoom CreateRoom(string name)
     {
         var room = new RedisChatRoom(name, this);
-        _rooms.Enqueue(room);
+        _rooms.TryAdd(room, true);
         return room;
     }
+
+    /// <summary>A room this node no longer serves: the heartbeat leaves it alone.</summary>
+    public void Forget(RedisChatRoom room) => _rooms.TryRemove(room, out _);
 
     /// <summary>A token no other member of any node holds.</summary>
     public string NewToken() => _nodeId + ":" + Interlocked.Increment(ref _tokens).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -91,5 +98,5 @@ internal sealed class RedisChatNode : IAsyncDisposable
         await _redis.DisposeAsync().ConfigureAwait(false);
     }
 
-    private IEnumerable<RedisChatRoom> Rooms() => _rooms;
+    private IEnumerable<IPresenceHeartbeatTarget> Rooms() => _rooms.Keys;
 }

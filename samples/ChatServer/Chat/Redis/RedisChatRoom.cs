@@ -17,7 +17,7 @@ namespace ChatServer.Chat.Redis;
 /// subscription, in the order it comes, never straight from the sender: so each member of each server gets each event
 /// once, in the order Redis published it.
 /// </summary>
-internal sealed class RedisChatRoom : IChatRoom
+internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
 {
     private static readonly TimeSpan NameLostCloseTimeout = TimeSpan.FromSeconds(2);
 
@@ -39,6 +39,9 @@ internal sealed class RedisChatRoom : IChatRoom
 
     /// <inheritdoc/>
     public string Name { get; }
+
+    /// <inheritdoc/>
+    public int KeptMessages => 0;
 
     /// <inheritdoc/>
     public async ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name)
@@ -92,8 +95,12 @@ internal sealed class RedisChatRoom : IChatRoom
         if (!keptUp)
         {
             await LeaveInRedisAsync(local).ConfigureAwait(false);
+            return JoinOutcome.Joined;
         }
 
+        // The room has a member: its history no longer counts among the emptied rooms' (not awaited; a failure only
+        // leaves it counted until it empties again).
+        _ = MarkOccupiedAsync();
         return JoinOutcome.Joined;
     }
 
@@ -121,24 +128,46 @@ internal sealed class RedisChatRoom : IChatRoom
         await LeaveInRedisAsync(local).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Renews this server's members' names, takes again those Redis lost (after a restart), and reaps members of other
-    /// servers whose names expired. Failures wait for the next beat.
-    /// </summary>
-    public async Task HeartbeatAsync()
+    /// <inheritdoc/>
+    public async ValueTask ReleaseAsync()
     {
-        RedisRoomMember[] joined;
-        lock (_members)
+        _node.Forget(this);
+        ChannelMessageQueue? events = Interlocked.Exchange(ref _events, null);
+        if (events is null)
         {
-            joined = _members.Values.Where(m => m.IsJoined).ToArray();
+            return;
         }
 
         try
         {
-            if (joined.Length > 0)
+            // This queue's subscription only: a newer object for the same room keeps its own.
+            await events.UnsubscribeAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // Redis is away; the subscription goes with the connection, and is not made again for a queue unsubscribed.
+        }
+    }
+
+    /// <summary>
+    /// Renews this server's members' names, takes again those Redis lost (after a restart), and reaps members of other
+    /// servers whose names expired. Redis failures wait for the next beat; anything else reaches the heartbeat loop,
+    /// which reports it and carries on.
+    /// </summary>
+    public async Task HeartbeatAsync()
+    {
+        Dictionary<string, RedisRoomMember> joined;
+        lock (_members)
+        {
+            joined = _members.Values.Where(m => m.IsJoined).ToDictionary(m => m.Field, StringComparer.Ordinal);
+        }
+
+        try
+        {
+            if (joined.Count > 0)
             {
-                var arguments = new List<RedisValue>(2 + (joined.Length * 2)) { _keys.NamePrefix, _presenceTtl };
-                foreach (RedisRoomMember member in joined)
+                var arguments = new List<RedisValue>(2 + (joined.Count * 2)) { _keys.NamePrefix, _presenceTtl };
+                foreach (RedisRoomMember member in joined.Values)
                 {
                     arguments.Add(member.Field);
                     arguments.Add(member.Token);
@@ -147,8 +176,11 @@ internal sealed class RedisChatRoom : IChatRoom
                 RedisResult lost = await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Renew, [], arguments.ToArray()).ConfigureAwait(false);
                 foreach (string field in (string[])lost!)
                 {
-                    RedisRoomMember member = joined.First(m => m.Field == field);
-                    await TakeNameAgainAsync(member).ConfigureAwait(false);
+                    // Only fields this beat sent come back; one missing would be a script bug, not a reason to stop.
+                    if (joined.TryGetValue(field, out RedisRoomMember? member))
+                    {
+                        await TakeNameAgainAsync(member).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -220,14 +252,52 @@ internal sealed class RedisChatRoom : IChatRoom
 
         try
         {
-            await _node.Database.ScriptEvaluateAsync(
+            var result = (RedisResult[])(await _node.Database.ScriptEvaluateAsync(
                 RedisChatScripts.Leave,
-                [_keys.Name(member.Field), _keys.Members, _keys.Sequence],
-                [_keys.EventsName, member.Token, member.Field]).ConfigureAwait(false);
+                [_keys.Name(member.Field), _keys.Members, _keys.Sequence, _keys.History],
+                [_keys.EventsName, member.Token, member.Field]).ConfigureAwait(false))!;
+            long left = (long)result[1];
+            long kept = (long)result[2];
+            if (left == 0 && kept > 0)
+            {
+                await MarkEmptiedAsync(kept).ConfigureAwait(false);
+            }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             // The name expires after the presence TTL, and the first heartbeat after that tells the room.
+        }
+    }
+
+    /// <summary>
+    /// The room is empty and keeps <paramref name="messages"/>: it joins the emptied rooms, and the least recently emptied
+    /// ones past the limit on their messages together are forgotten (their history and counter dropped).
+    /// </summary>
+    private async Task MarkEmptiedAsync(long messages)
+    {
+        RedisResult dropped = await _node.Database.ScriptEvaluateAsync(
+            RedisChatScripts.MarkEmptied,
+            [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
+            [Name, messages, _node.MaxKeptHistory, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
+        foreach (string room in (string[])dropped!)
+        {
+            var keys = new RedisRoomKeys(room);
+            await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Forget, [keys.Members, keys.History, keys.Sequence]).ConfigureAwait(false);
+        }
+    }
+
+    private async Task MarkOccupiedAsync()
+    {
+        try
+        {
+            await _node.Database.ScriptEvaluateAsync(
+                RedisChatScripts.MarkOccupied,
+                [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
+                [Name]).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The room stays counted as emptied; the most it costs is being forgotten while occupied, which Forget refuses.
         }
     }
 

@@ -20,8 +20,8 @@ internal static class RedisChatScripts
           end
           return string.format('%d', redis.call('INCR', key))
         end
-        local function presence(kind, channel, sequence, name, members)
-          redis.call('PUBLISH', channel, kind .. '\n' .. sequence .. '\n' .. name .. '\n' .. table.concat(redis.call('HVALS', members), '\n'))
+        local function presence(kind, channel, sequence, name)
+          redis.call('PUBLISH', channel, kind .. '\n' .. sequence .. '\n' .. name)
         end
 
         """;
@@ -52,7 +52,7 @@ internal static class RedisChatScripts
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         redis.call('HSET', KEYS[2], ARGV[5], ARGV[4])
         local sequence = next_sequence(KEYS[3])
-        presence('j', ARGV[1], sequence, ARGV[4], KEYS[2])
+        presence('j', ARGV[1], sequence, ARGV[4])
         local history = {}
         if ARGV[6] == '1' then
           history = redis.call('LRANGE', KEYS[4], 0, -1)
@@ -61,22 +61,77 @@ internal static class RedisChatScripts
         """;
 
     /// <summary>
-    /// Gives a name back. KEYS: name, members, sequence. ARGV: channel, owner token, folded name. Tells the room unless
-    /// the member was already gone (reaped) or the name has another owner. Returns 1 when it told the room.
+    /// Gives a name back. KEYS: name, members, sequence, history. ARGV: channel, owner token, folded name. Tells the room
+    /// unless the member was already gone (reaped) or the name has another owner. Returns whether it told the room (1 or
+    /// 0), the members left, and the messages the room keeps. A room left empty with no history keeps nothing at all.
     /// </summary>
     public const string Leave = NextSequence + """
         local holder = redis.call('GET', KEYS[1])
         if holder == ARGV[2] then
           redis.call('DEL', KEYS[1])
         elseif holder then
-          return 0
+          return {0, redis.call('HLEN', KEYS[2]), redis.call('LLEN', KEYS[4])}
         end
+        local told = 0
         local name = redis.call('HGET', KEYS[2], ARGV[3])
-        if not name then
+        if name then
+          redis.call('HDEL', KEYS[2], ARGV[3])
+          presence('l', ARGV[1], next_sequence(KEYS[3]), name)
+          told = 1
+        end
+        local left = redis.call('HLEN', KEYS[2])
+        local kept = redis.call('LLEN', KEYS[4])
+        if left == 0 and kept == 0 then
+          redis.call('DEL', KEYS[3])
+        end
+        return {told, left, kept}
+        """;
+
+    /// <summary>
+    /// Drops an emptied room's history and counter, unless someone joined it meanwhile. KEYS: members, history, sequence.
+    /// Returns 1 when it dropped them.
+    /// </summary>
+    public const string Forget = """
+        if redis.call('HLEN', KEYS[1]) > 0 then
           return 0
         end
-        redis.call('HDEL', KEYS[2], ARGV[3])
-        presence('l', ARGV[1], next_sequence(KEYS[3]), name, KEYS[2])
+        redis.call('DEL', KEYS[2], KEYS[3])
+        return 1
+        """;
+
+    /// <summary>
+    /// Records that a room has emptied and keeps so many messages, then drops the least recently emptied rooms until the
+    /// kept messages of all emptied rooms are within the limit. KEYS: the emptied rooms (a sorted set by time), their
+    /// message counts (a hash), the total. ARGV: room, its messages, the limit, the time in milliseconds. Returns the
+    /// rooms dropped, for <see cref="Forget"/>.
+    /// </summary>
+    public const string MarkEmptied = """
+        local before = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+        redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+        redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+        local total = redis.call('INCRBY', KEYS[3], tonumber(ARGV[2]) - before)
+        local dropped = {}
+        while total > tonumber(ARGV[3]) do
+          local oldest = redis.call('ZPOPMIN', KEYS[1])
+          if #oldest == 0 then
+            redis.call('SET', KEYS[3], 0)
+            break
+          end
+          local size = tonumber(redis.call('HGET', KEYS[2], oldest[1]) or '0')
+          redis.call('HDEL', KEYS[2], oldest[1])
+          total = redis.call('DECRBY', KEYS[3], size)
+          dropped[#dropped + 1] = oldest[1]
+        end
+        return dropped
+        """;
+
+    /// <summary>A room has members again: it no longer counts as emptied. KEYS as <see cref="MarkEmptied"/>. ARGV: room.</summary>
+    public const string MarkOccupied = """
+        if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+          local size = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          redis.call('DECRBY', KEYS[3], size)
+        end
         return 1
         """;
 
@@ -110,7 +165,7 @@ internal static class RedisChatScripts
           if redis.call('EXISTS', ARGV[2] .. field) == 0 then
             local name = redis.call('HGET', KEYS[1], field)
             redis.call('HDEL', KEYS[1], field)
-            presence('l', ARGV[1], next_sequence(KEYS[2]), name, KEYS[1])
+            presence('l', ARGV[1], next_sequence(KEYS[2]), name)
             gone = gone + 1
           end
         end

@@ -19,6 +19,15 @@ internal sealed class RedisRoomKeys
         Events = RedisChannel.Literal(EventsName);
     }
 
+    /// <summary>The rooms everyone has left that still keep history, by when they emptied (a sorted set; one for all rooms).</summary>
+    public static readonly RedisKey EmptiedRooms = "chat:{emptied}:rooms";
+
+    /// <summary>How many messages each of <see cref="EmptiedRooms"/> keeps (a hash).</summary>
+    public static readonly RedisKey EmptiedSizes = "chat:{emptied}:sizes";
+
+    /// <summary>The messages all of <see cref="EmptiedRooms"/> keep together.</summary>
+    public static readonly RedisKey EmptiedTotal = "chat:{emptied}:total";
+
     /// <summary>A counter: every event of the room (message, join, leave) takes the next number.</summary>
     public RedisKey Sequence { get; }
 

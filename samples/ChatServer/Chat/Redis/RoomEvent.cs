@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.Linq;
 
 namespace ChatServer.Chat.Redis;
 
@@ -8,9 +7,9 @@ namespace ChatServer.Chat.Redis;
 /// One event of a room as the room's scripts publish it on the room's channel (and, for messages, keep in its history):
 /// lines of text, the kind (<c>m</c>, <c>j</c> or <c>l</c>) then the room's sequence number, then for a message the
 /// sender, the time (ISO 8601) and the text (which may hold line breaks, so it comes last), for a join or a leave the name
-/// and the member list after the change. Names cannot hold line breaks (<see cref="ChatEndpoint.IsValidNickname"/>).
+/// alone (an event's size does not grow with the room). Names cannot hold line breaks (<see cref="ChatEndpoint.IsValidNickname"/>).
 /// </summary>
-internal sealed record RoomEvent(RoomEventKind Kind, long Sequence, string Name, ChatEntry? Entry, string[] Members)
+internal sealed record RoomEvent(RoomEventKind Kind, long Sequence, string Name, ChatEntry? Entry)
 {
     /// <summary>What the post script gets from the node for a message: everything after the kind and sequence number.</summary>
     public static string MessageBody(ChatEntry entry) =>
@@ -28,11 +27,9 @@ internal sealed record RoomEvent(RoomEventKind Kind, long Sequence, string Name,
         switch (lines[0])
         {
             case "m" when lines.Length == 5 && DateTimeOffset.TryParseExact(lines[3], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset time):
-                return new RoomEvent(RoomEventKind.Message, sequence, lines[2], new ChatEntry(lines[2], lines[4], time), []);
-            case "j" or "l":
-                // The script writes the members in hash order; the protocol sorts them, as the in-memory room does.
-                string[] members = text!.Split('\n').Skip(3).Where(name => name.Length > 0).Order(StringComparer.OrdinalIgnoreCase).ToArray();
-                return new RoomEvent(lines[0] == "j" ? RoomEventKind.Join : RoomEventKind.Leave, sequence, lines[2], null, members);
+                return new RoomEvent(RoomEventKind.Message, sequence, lines[2], new ChatEntry(lines[2], lines[4], time));
+            case "j" or "l" when lines.Length == 3:
+                return new RoomEvent(lines[0] == "j" ? RoomEventKind.Join : RoomEventKind.Leave, sequence, lines[2], null);
             default:
                 return null;
         }
@@ -42,7 +39,7 @@ internal sealed record RoomEvent(RoomEventKind Kind, long Sequence, string Name,
     public byte[] ToClientJson() => Kind switch
     {
         RoomEventKind.Message => ChatProtocol.Message(Entry!),
-        RoomEventKind.Join => ChatProtocol.Presence("join", Name, Members),
-        _ => ChatProtocol.Presence("leave", Name, Members),
+        RoomEventKind.Join => ChatProtocol.Presence("join", Name),
+        _ => ChatProtocol.Presence("leave", Name),
     };
 }
