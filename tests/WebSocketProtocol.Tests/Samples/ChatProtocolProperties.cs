@@ -13,7 +13,8 @@ namespace WebSocketProtocol.Tests.Samples;
 
 /// <summary>
 /// The chat server's parser of client messages (samples/ChatServer/Chat/ChatProtocol.cs, compiled into this assembly) against
-/// arbitrary input: it never throws, and on JSON objects built here it returns exactly the request the object holds.
+/// arbitrary input: it never throws, nor does what the server does next with what it read, and on JSON objects built here
+/// it returns exactly the request the object holds.
 /// </summary>
 public class ChatProtocolProperties
 {
@@ -48,7 +49,7 @@ public class ChatProtocolProperties
         (6, Chars(0x20, 0x7E, Gen.Choose(0, 8))),
         (3, Gen.Elements("type", "name", "text", "join", "message", "alice", " ")),
         (2, Chars(0x00, 0x1F, Gen.Choose(1, 2))),
-        (2, Gen.Elements("\"", "\\", "/", "\u007F", "\u2028", "\uFEFF")),
+        (2, Gen.Elements("\"", "\\", "/", "\u007F", "\u2028", "\uFEFF", "\uFFFE", "\uFFFF")),
         (2, Chars(0xD800, 0xDBFF, Gen.Constant(1))),
         (2, Chars(0xDC00, 0xDFFF, Gen.Constant(1))),
         (2, Gen.Choose(0x10000, 0x10FFFF).Select(char.ConvertFromUtf32)),
@@ -173,7 +174,9 @@ public class ChatProtocolProperties
             return false;
         }
 
-        // What the endpoint echoes: an error naming the type, a message with the text, a joined naming the name.
+        // What the endpoint does with them: checks the name, and echoes an error naming the type, a message with the
+        // text, a joined naming the name.
+        Nickname.TryCreate(read.Name, out _, out _);
         ChatProtocol.Error("bad-request", read.Type);
         ChatProtocol.Message(new ChatEntry(read.Name ?? "someone", read.Text ?? string.Empty, DateTimeOffset.UnixEpoch));
         ChatProtocol.Joined(read.Name ?? "someone", "lobby", [read.Name ?? "someone"]);

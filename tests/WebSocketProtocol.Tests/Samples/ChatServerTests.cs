@@ -126,6 +126,13 @@ public class ChatServerTests
     }
 
     [Fact]
+    public async Task Look_alikes_of_members_names_are_refused_and_names_are_shown_in_nfc()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        await LookAlikeNicknames.AssertRefusedAsync(server.ChatUri("look-alikes"), server.ChatUri("look-alikes"));
+    }
+
+    [Fact]
     public async Task A_lone_surrogate_in_a_join_or_a_message_gets_bad_request_and_the_connection_stays_open()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync();
