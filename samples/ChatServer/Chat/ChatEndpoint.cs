@@ -17,8 +17,6 @@ namespace ChatServer.Chat;
 /// </summary>
 internal sealed class ChatEndpoint
 {
-    private const int MaxNameLength = 32;
-
     // Join attempts of one connection: a taken name may be retried at once, a loop of attempts may not.
     private const double JoinAttemptsPerSecond = 1;
     private const double JoinAttemptBurst = 5;
@@ -35,11 +33,7 @@ internal sealed class ChatEndpoint
     }
 
     /// <summary>Valid room names: 1-32 of letters, digits, '-' and '_'.</summary>
-    public static bool IsValidRoomName(string name) => name.Length is > 0 and <= 32 && IsNameText(name, allowSpace: false);
-
-    /// <summary>Valid nicknames: 1-32 letters, digits, spaces (not at either end), '-', '_' and '.'.</summary>
-    public static bool IsValidNickname(string name) =>
-        name.Length is > 0 and <= MaxNameLength && name.Trim().Length == name.Length && IsNameText(name, allowSpace: true);
+    public static bool IsValidRoomName(string name) => name.Length is > 0 and <= 32 && IsRoomNameText(name);
 
     public async Task RunAsync(WebSocketConnection connection, string roomName, IPAddress? remoteAddress, CancellationToken stopping)
     {
@@ -119,11 +113,11 @@ internal sealed class ChatEndpoint
     /// room once joined; <c>RoomRefused</c> when the room could not be opened (one too many), which ends the connection,
     /// where any other refusal may be retried.
     /// </summary>
-    private async ValueTask<(IChatRoom? Room, bool RoomRefused)> JoinAsync(string roomName, ChatMember member, string? name)
+    private async ValueTask<(IChatRoom? Room, bool RoomRefused)> JoinAsync(string roomName, ChatMember member, string? requested)
     {
-        if (name is null || !IsValidNickname(name))
+        if (!Nickname.TryCreate(requested, out string? name, out string? problem))
         {
-            member.Send(ChatProtocol.Error("invalid-name", $"A name is 1 to {MaxNameLength} letters, digits, spaces, '-', '_' or '.'."));
+            member.Send(ChatProtocol.Error("invalid-name", problem));
             return (null, false);
         }
 
@@ -150,7 +144,7 @@ internal sealed class ChatEndpoint
             case JoinOutcome.Joined:
                 return (room, false);
             case JoinOutcome.NameTaken:
-                member.Send(ChatProtocol.Error("name-taken", $"Someone in {room.Name} is already called {name}; pick another name."));
+                member.Send(ChatProtocol.Error("name-taken", $"Someone in {room.Name} is already called {name} or something that looks the same; pick another name."));
                 break;
             case JoinOutcome.Unavailable:
                 member.Send(ChatProtocol.Error("unavailable", "The chat cannot reach its shared store right now; try again in a moment."));
@@ -196,12 +190,11 @@ internal sealed class ChatEndpoint
         }
     }
 
-    private static bool IsNameText(string name, bool allowSpace)
+    private static bool IsRoomNameText(string name)
     {
         foreach (Rune rune in name.EnumerateRunes())
         {
-            bool ok = Rune.IsLetterOrDigit(rune) || rune.Value is '-' or '_' || (allowSpace && rune.Value is ' ' or '.');
-            if (!ok)
+            if (!Rune.IsLetterOrDigit(rune) && rune.Value is not ('-' or '_'))
             {
                 return false;
             }

@@ -15,7 +15,19 @@ internal static class ChatProtocol
     /// <summary>What a client asked for, read from one text message.</summary>
     public readonly record struct Request(string Type, string? Name, string? Text);
 
-    /// <summary>Reads a client message; <see langword="null"/> when it is not a JSON object with a string <c>type</c>.</summary>
+    private enum Field
+    {
+        Other,
+        Type,
+        Name,
+        Text,
+    }
+
+    /// <summary>
+    /// Reads a client message; <see langword="null"/> when it is not one JSON object with a string <c>type</c>, or when the
+    /// string of its <c>type</c>, <c>name</c> or <c>text</c> is not Unicode text. Other fields are ignored. Never throws:
+    /// every text message a client can send becomes a request or a <c>bad-request</c>.
+    /// </summary>
     public static Request? Parse(ReadOnlySpan<byte> json)
     {
         try
@@ -29,7 +41,7 @@ internal static class ChatProtocol
             string? type = null, name = null, text = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string property = reader.GetString()!;
+                Field field = FieldOf(ref reader);
                 if (!reader.Read())
                 {
                     return null;
@@ -41,19 +53,30 @@ internal static class ChatProtocol
                     continue;
                 }
 
-                string? value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                switch (property)
+                if (field == Field.Other)
                 {
-                    case "type":
+                    continue;
+                }
+
+                string? value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                switch (field)
+                {
+                    case Field.Type:
                         type = value;
                         break;
-                    case "name":
+                    case Field.Name:
                         name = value;
                         break;
-                    case "text":
+                    default:
                         text = value;
                         break;
                 }
+            }
+
+            // One object and nothing after it: trailing bytes other than white space throw here.
+            if (reader.Read())
+            {
+                return null;
             }
 
             return type is null ? null : new Request(type, name, text);
@@ -61,6 +84,30 @@ internal static class ChatProtocol
         catch (JsonException)
         {
             return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString of a string that is not Unicode text: an escaped lone surrogate ("\ud800") is valid JSON syntax
+            // (RFC 8259 section 8.2 leaves what it means to the reader), but no UTF-16 string can hold it, and echoed to
+            // the room Utf8JsonWriter would refuse it. GetString is only called on a string token, so this is its only cause.
+            return null;
+        }
+    }
+
+    /// <summary>Which of the fields the server reads the current property name is, compared unescaped.</summary>
+    private static Field FieldOf(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.ValueTextEquals("type"u8) ? Field.Type
+                : reader.ValueTextEquals("name"u8) ? Field.Name
+                : reader.ValueTextEquals("text"u8) ? Field.Text
+                : Field.Other;
+        }
+        catch (InvalidOperationException)
+        {
+            // A name with an escaped lone surrogate is no Unicode text, so none of ours: ignored like any unknown field.
+            return Field.Other;
         }
     }
 

@@ -7,12 +7,12 @@ using WebSocketProtocol.Framing;
 namespace ChatServer.Chat;
 
 /// <summary>
-/// A room held in this process alone: its members by nickname (unique, compared case-insensitively) and its last
+/// A room held in this process alone: its members by nickname (unique by <see cref="Nickname.Fold"/>) and its last
 /// messages. Every change and every broadcast happens under one lock, so each member sees the room's events in one order.
 /// </summary>
 internal sealed class ChatRoom : IChatRoom
 {
-    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ChatMember> _members = new(Nickname.Comparer);
     private readonly Queue<ChatEntry> _history = new();
     private readonly int _historyLimit;
 

@@ -152,6 +152,15 @@ public sealed class ChatServerRedisTests
     }
 
     [Fact]
+    public async Task Look_alikes_of_the_names_of_members_on_another_server_are_refused_and_names_are_shown_in_nfc()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        await LookAlikeNicknames.AssertRefusedAsync(a.ChatUri("look-alikes"), b.ChatUri("look-alikes"));
+    }
+
+    [Fact]
     public async Task A_member_whose_name_someone_else_holds_in_redis_at_the_heartbeat_is_told_name_lost_and_closed_with_1008()
     {
         await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
@@ -163,7 +172,7 @@ public sealed class ChatServerRedisTests
         {
             // What a restarted Redis and a quicker server could do between two heartbeats: the name now belongs to
             // another owner. Alice's server finds it at its next renewal, cannot take it back, and lets her go.
-            Assert.Equal("OK", await redis.CommandAsync("SET", "chat:{taken}:name:ALICE", "someone-else", "PX", "60000"));
+            Assert.Equal("OK", await redis.CommandAsync("SET", "chat:{taken}:name:alice", "someone-else", "PX", "60000"));
             JsonElement lost = await alice.SkipUntilAsync("error");
             Assert.Equal("name-lost", lost.GetProperty("code").GetString());
             JsonElement closed = await alice.SkipUntilAsync("close");

@@ -125,6 +125,32 @@ public class ChatServerTests
     }
 
     [Fact]
+    public async Task Look_alikes_of_members_names_are_refused_and_names_are_shown_in_nfc()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        await LookAlikeNicknames.AssertRefusedAsync(server.ChatUri("look-alikes"), server.ChatUri("look-alikes"));
+    }
+
+    [Fact]
+    public async Task A_lone_surrogate_in_a_join_or_a_message_gets_bad_request_and_the_connection_stays_open()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        using ChatTestClient member = await ChatTestClient.ConnectAsync(server.ChatUri());
+        // Valid JSON and valid UTF-8, but "\ud800" escapes half a surrogate pair: no Unicode text.
+        await member.SendRawAsync("{\"type\":\"join\",\"name\":\"\\ud800\"}");
+        Assert.Equal("bad-request", (await member.ExpectAsync("error")).GetProperty("code").GetString());
+
+        await member.SendAsync(new { type = "join", name = "alice" });
+        await member.ExpectAsync("joined");
+        await member.ExpectAsync("history");
+        await member.SendRawAsync("{\"type\":\"message\",\"text\":\"\\udc00x\"}");
+        Assert.Equal("bad-request", (await member.ExpectAsync("error")).GetProperty("code").GetString());
+
+        await member.SayAsync("still here");
+        Assert.Equal("still here", (await member.ExpectAsync("message")).GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task An_oversized_message_is_refused_with_an_error_and_a_huge_one_closes_with_1009()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync("--max-chat-message", "100");

@@ -61,6 +61,9 @@ internal sealed class ChatTestClient : IDisposable
 
     public Task SayAsync(string text) => SendAsync(new { type = "message", text });
 
+    /// <summary>Sends <paramref name="json"/> as it is: for messages a serializer would not write.</summary>
+    public Task SendRawAsync(string json) => Connection.SendTextAsync(json).AsTask();
+
     /// <summary>The next message, or a close as <c>{"type":"close","code":N}</c>.</summary>
     public async Task<JsonElement> NextAsync()
     {

@@ -34,7 +34,7 @@ internal sealed class RedisRoomKeys
     /// <summary>A list of the room's last messages, oldest first, capped at the history size.</summary>
     public RedisKey History { get; }
 
-    /// <summary>A hash from each member's folded name to its name as typed: the member list.</summary>
+    /// <summary>A hash from each member's folded name (<see cref="Nickname.Fold"/>) to its name as shown: the member list.</summary>
     public RedisKey Members { get; }
 
     /// <summary>What comes before a folded name in the key that reserves it (see <see cref="Name"/>).</summary>
@@ -48,10 +48,4 @@ internal sealed class RedisRoomKeys
 
     /// <summary>The key that reserves <paramref name="field"/> (a folded name): its value is the owner's token, its TTL the presence TTL.</summary>
     public RedisKey Name(string field) => NamePrefix + field;
-
-    /// <summary>
-    /// A nickname folded so that names equal under <see cref="System.StringComparer.OrdinalIgnoreCase"/> (the in-memory
-    /// room's rule) share one key.
-    /// </summary>
-    public static string Fold(string name) => name.ToUpperInvariant();
 }

@@ -17,16 +17,19 @@ internal sealed class RedisRoomMember
     {
         Member = member;
         Name = name;
-        Field = RedisRoomKeys.Fold(name);
+        Field = Nickname.Fold(name);
         Token = token;
     }
 
     public ChatMember Member { get; }
 
-    /// <summary>The name as the member typed it.</summary>
+    /// <summary>The name as shown (<see cref="Nickname.Normalize"/>d).</summary>
     public string Name { get; }
 
-    /// <summary>The folded name: the member's field in the room's hash and the end of its name key.</summary>
+    /// <summary>
+    /// The folded name (<see cref="Nickname.Fold"/>, the key the in-memory room compares names by): the member's field in
+    /// the room's hash and the end of its name key.
+    /// </summary>
     public string Field { get; }
 
     /// <summary>This server's proof of ownership of the name key.</summary>

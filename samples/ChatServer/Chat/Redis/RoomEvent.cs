@@ -7,7 +7,7 @@ namespace ChatServer.Chat.Redis;
 /// One event of a room as the room's scripts publish it on the room's channel (and, for messages, keep in its history):
 /// lines of text, the kind (<c>m</c>, <c>j</c> or <c>l</c>) then the room's sequence number, then for a message the
 /// sender, the time (ISO 8601) and the text (which may hold line breaks, so it comes last), for a join or a leave the name
-/// alone (an event's size does not grow with the room). Names cannot hold line breaks (<see cref="ChatEndpoint.IsValidNickname"/>).
+/// alone (an event's size does not grow with the room). Names cannot hold line breaks (<see cref="Nickname"/>).
 /// </summary>
 internal sealed record RoomEvent(RoomEventKind Kind, long Sequence, string Name, ChatEntry? Entry)
 {
