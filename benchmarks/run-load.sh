@@ -21,8 +21,9 @@
 # --broadcast  member counts for the broadcast scenario (default "100 1000"; "" skips it), run on the servers that have
 #              a /chat room (sample and kestrel) for --broadcast-rounds rounds (default 3): one member sends numbered chat
 #              messages, every member must get them all in order; deliveries/s, last delivery, server CPU per delivery.
-#              The sample server is started with --rate 1000000 --max-queue 4096 so its per-connection rate limit and
-#              its slow-reader cut-off stay out of the way (neither touches /echo). `--rounds 0 --idle ""` runs it alone.
+#              The sample server is started with --rate 1000000 --join-rate 1000000 --max-queue 4096 so its rate
+#              limits (per connection and per address, for messages and joins: every member comes from one address) and
+#              its slow-reader cut-off stay out of the way (none touches /echo). `--rounds 0 --idle ""` runs it alone.
 # --out DIR    where the echo medians go (default benchmarks/results): load-echo.tsv, and the chart load-echo.png (with
 #              load-echo.svg) drawn by benchmarks/chart/render-load-chart.js when Chromium is installed
 # Each run of the load tool is bounded by its window and a message budget, and by `timeout` besides.
@@ -92,7 +93,7 @@ source benchmarks/server-processes.sh
 start_server() {
   local name="$1" out="$work/$1.out"
   case "$name" in
-    sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost --rate 1000000 --max-queue 4096 >"$out" 2>&1 & ;;
+    sample) dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host localhost --rate 1000000 --join-rate 1000000 --max-queue 4096 >"$out" 2>&1 & ;;
     kestrel) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --port 0 >"$out" 2>&1 & ;;
     kestrel-large) dotnet benchmarks/KestrelReferenceServer/bin/Release/net10.0/KestrelReferenceServer.dll --sample-transport --port 0 >"$out" 2>&1 & ;;
     raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sample-transport --port 0 >"$out" 2>&1 & ;;

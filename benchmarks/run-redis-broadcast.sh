@@ -48,7 +48,7 @@ echo "started redis: PID ${pid[redis]}, port ${port[redis]}"
 
 start_chat() {
   local name="$1" out="$work/$1.out"; shift
-  dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host 127.0.0.1 --rate 1000000 --max-queue 4096 "$@" >"$out" 2>&1 &
+  dotnet samples/ChatServer/bin/Release/net10.0/ChatServer.dll --port 0 --host 127.0.0.1 --rate 1000000 --join-rate 1000000 --max-queue 4096 "$@" >"$out" 2>&1 &
   pid[$name]=$!
   await_listening "$name" "$out"
 }

@@ -15,17 +15,23 @@ namespace ChatServer.Chat;
 /// </summary>
 internal sealed class AddressRateLimits
 {
-    private static readonly long SweepTicks = Stopwatch.Frequency * 5;
-
     private readonly ConcurrentDictionary<UInt128, AddressQuota> _quotas = new();
     private readonly double _joinsPerSecond;
     private readonly double _messagesPerSecond;
+    private readonly long _sweepTicks;
     private long _lastSweep = Stopwatch.GetTimestamp();
 
+    /// <summary>Limits of <paramref name="joinsPerSecond"/> and <paramref name="messagesPerSecond"/> per address, swept every five seconds.</summary>
     public AddressRateLimits(double joinsPerSecond, double messagesPerSecond)
+        : this(joinsPerSecond, messagesPerSecond, TimeSpan.FromSeconds(5))
+    {
+    }
+
+    internal AddressRateLimits(double joinsPerSecond, double messagesPerSecond, TimeSpan sweepInterval)
     {
         _joinsPerSecond = joinsPerSecond;
         _messagesPerSecond = messagesPerSecond;
+        _sweepTicks = (long)(sweepInterval.TotalSeconds * Stopwatch.Frequency);
     }
 
     /// <summary>Addresses tracked now (for tests).</summary>
@@ -78,7 +84,7 @@ internal sealed class AddressRateLimits
     {
         long now = Stopwatch.GetTimestamp();
         long last = Interlocked.Read(ref _lastSweep);
-        if (now - last < SweepTicks || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
+        if (now - last < _sweepTicks || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
         {
             return;
         }

@@ -23,7 +23,7 @@ public sealed class SoakTests
     [Fact]
     public async Task A_minute_of_mixed_load_loses_duplicates_or_corrupts_nothing_and_leaves_memory_and_descriptors_flat()
     {
-        await using ChatServerProcess server = await ChatServerProcess.StartAsync("--rate", "1000");
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync("--rate", "1000", "--join-rate", "1000");
         var options = new SoakOptions
         {
             Url = new Uri($"ws://127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}"),

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WebSocketProtocol.Tests.Samples;
 
@@ -17,6 +18,10 @@ namespace WebSocketProtocol.Tests.Samples;
 public sealed class ChatServerRedisTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private readonly ITestOutputHelper _output;
+
+    public ChatServerRedisTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
     public async Task Members_on_two_servers_chat_and_agree_on_presence_and_history()
@@ -271,6 +276,96 @@ public sealed class ChatServerRedisTests
                 Assert.Equal("name-taken", (await impostor.ExpectAsync("error")).GetProperty("code").GetString());
             }
         }
+    }
+
+    [Fact]
+    public async Task In_redis_too_connections_that_never_join_hold_no_room_and_an_emptied_room_frees_its_place_but_keeps_its_history()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess node = await ChatServerProcess.StartAsync("--redis", redis.Endpoint, "--max-rooms", "2");
+        for (int i = 0; i < 30; i++)
+        {
+            using ChatTestClient visitor = await ChatTestClient.ConnectAsync(node.ChatUri("made-up-" + i));
+        }
+
+        foreach (string room in new[] { "first", "second", "third" })
+        {
+            var (speaker, _, _) = await ChatTestClient.JoinAsync(node.ChatUri(room), "speaker");
+            using (speaker)
+            {
+                await speaker.SayAsync("said in " + room);
+                await SkipUntilMessageAsync(speaker, "said in " + room);
+                await speaker.Connection.CloseAsync(CloseStatus.NormalClosure);
+            }
+        }
+
+        // Three rooms were opened one after another with a limit of two; the first still has its history, in Redis.
+        var (back, _, history) = await ChatTestClient.JoinAsync(node.ChatUri("first"), "back");
+        using (back)
+        {
+            Assert.Equal(new[] { ("speaker", "said in first") }, history.GetProperty("messages").EnumerateArray().Select(Line).ToArray());
+        }
+
+        Assert.Equal("0", await redis.CommandAsync("EXISTS", "chat:{made-up-0}:seq"));
+    }
+
+    [Fact]
+    public async Task In_redis_emptied_rooms_keep_history_within_the_total_limit_across_servers_the_least_recently_emptied_dropped_first()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        string[] arguments = ["--redis", redis.Endpoint, "--max-kept-history", "3"];
+        await using ChatServerProcess a = await ChatServerProcess.StartAsync(arguments);
+        await using ChatServerProcess b = await ChatServerProcess.StartAsync(arguments);
+        foreach ((ChatServerProcess node, string room) in new[] { (a, "older"), (b, "newer") })
+        {
+            var (speaker, _, _) = await ChatTestClient.JoinAsync(node.ChatUri(room), "speaker");
+            using (speaker)
+            {
+                foreach (string line in new[] { room + " 1", room + " 2" })
+                {
+                    await speaker.SayAsync(line);
+                    await SkipUntilMessageAsync(speaker, line);
+                }
+
+                await speaker.Connection.CloseAsync(CloseStatus.NormalClosure);
+            }
+
+            // The room is marked emptied once its leave has run: wait for Redis to say so.
+            for (int attempt = 0; await redis.CommandAsync("ZSCORE", "chat:{emptied}:rooms", room) == string.Empty; attempt++)
+            {
+                Assert.True(attempt < 100, $"{room} was never marked emptied");
+                await Task.Delay(100);
+            }
+        }
+
+        // Four kept messages against a limit of three: the room emptied first is forgotten, in Redis itself.
+        Assert.Equal("0", await redis.CommandAsync("EXISTS", "chat:{older}:history"));
+        Assert.Equal("2", await redis.CommandAsync("LLEN", "chat:{newer}:history"));
+        Assert.Equal("2", await redis.CommandAsync("GET", "chat:{emptied}:total"));
+        var (back, _, history) = await ChatTestClient.JoinAsync(a.ChatUri("newer"), "back");
+        using (back)
+        {
+            Assert.Equal(new[] { "newer 1", "newer 2" }, history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()).ToArray());
+
+            // Occupied again, it no longer counts among the emptied rooms (once the join's follow-up has run).
+            for (int attempt = 0; await redis.CommandAsync("ZCARD", "chat:{emptied}:rooms") != "0"; attempt++)
+            {
+                Assert.True(attempt < 100, "newer still counts as emptied");
+                await Task.Delay(100);
+            }
+
+            Assert.Equal("0", await redis.CommandAsync("GET", "chat:{emptied}:total"));
+        }
+    }
+
+    [Fact]
+    public async Task In_redis_what_a_member_receives_per_join_and_leave_does_not_grow_with_the_room()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        string[] arguments = ["--redis", redis.Endpoint, "--join-rate", "1000"];
+        await using ChatServerProcess a = await ChatServerProcess.StartAsync(arguments);
+        await using ChatServerProcess b = await ChatServerProcess.StartAsync(arguments);
+        await Hardening.ChatAbuseHardeningTests.PresenceCostAsync(a, b, _output);
     }
 
     private static Task<ChatServerProcess> StartNodeAsync(RedisServerProcess redis) =>

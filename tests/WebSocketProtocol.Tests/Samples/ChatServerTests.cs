@@ -296,7 +296,7 @@ public class ChatServerTests
     }
 
     [Fact]
-    public async Task Past_the_room_limit_a_new_room_is_refused_with_1008_while_existing_rooms_still_take_members()
+    public async Task Past_the_room_limit_a_join_to_a_new_room_is_refused_with_1008_while_existing_rooms_still_take_members()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync("--max-rooms", "2");
         var (first, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("one"), "a");
@@ -305,6 +305,9 @@ public class ChatServerTests
         using (second)
         using (ChatTestClient third = await ChatTestClient.ConnectAsync(server.ChatUri("three")))
         {
+            // Connecting costs no room; joining would open a third.
+            await third.SendAsync(new { type = "join", name = "c" });
+            Assert.Equal("too-many-rooms", (await third.ExpectAsync("error")).GetProperty("code").GetString());
             Assert.Equal(1008, (await third.ExpectAsync("close")).GetProperty("code").GetInt32());
             var (again, joined, _) = await ChatTestClient.JoinAsync(server.ChatUri("one"), "c");
             using (again)

@@ -44,10 +44,12 @@ internal static class LookAlikeNicknames
                 (HangulComposed, "name-taken"), // NFC of a member's NFD
                 ("росо", "name-taken"), // all Cyrillic, drawn like poco
             ];
+            // Each from a connection of its own: one connection may try only a few names in a row (a join loop is refused).
             foreach ((string name, string code) in attempts)
             {
-                await newcomer.SendAsync(new { type = "join", name });
-                JsonElement refused = await newcomer.ExpectAsync("error");
+                using ChatTestClient attempt = await ChatTestClient.ConnectAsync(newcomers);
+                await attempt.SendAsync(new { type = "join", name });
+                JsonElement refused = await attempt.ExpectAsync("error");
                 Assert.Equal((name, code), (name, refused.GetProperty("code").GetString()));
             }
 
