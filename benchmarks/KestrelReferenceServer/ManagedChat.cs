@@ -144,8 +144,9 @@ internal static class ManagedChat
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is no text (an escaped lone surrogate, which GetString refuses).
             return default;
         }
 
