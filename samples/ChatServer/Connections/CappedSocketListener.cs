@@ -12,28 +12,28 @@ namespace ChatServer.Connections;
 
 /// <summary>
 /// One listening socket's accept loop: a connection past the cap is closed at once (a reset, so it holds nothing, not
-/// even a TIME-WAIT entry); an accept that fails for want of descriptors, buffers or memory is retried after a pause
-/// that doubles up to <see cref="MaxBackoff"/>, while the connections already held go on being served.
+/// even a TIME-WAIT entry). An accept that fails for want of descriptors (or buffers or memory) gives the runtime the
+/// <see cref="DescriptorReserve"/>, lowers the cap to the connections held less that reserve, and is retried after a
+/// pause (<see cref="AcceptBackoff"/>); the connections already held go on being served all along, and
+/// the reserve is taken again before the next connection is.
 /// </summary>
 internal sealed class CappedSocketListener : IConnectionListener
 {
-    /// <summary>The first pause after an accept failed for want of resources.</summary>
-    public static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>The longest pause: a freed descriptor is used within a second.</summary>
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
-
     private readonly Socket _socket;
     private readonly bool _noDelay;
     private readonly SocketConnectionContextFactory _connections;
     private readonly ConnectionCap _cap;
+    private readonly DescriptorReserve _reserve;
+    private readonly int _reserveSize;
 
-    public CappedSocketListener(Socket boundSocket, int backlog, bool noDelay, SocketConnectionContextFactory connections, ConnectionCap cap)
+    public CappedSocketListener(Socket boundSocket, int backlog, bool noDelay, SocketConnectionContextFactory connections, ConnectionCap cap, DescriptorReserve reserve, int reserveSize)
     {
         _socket = boundSocket;
         _noDelay = noDelay;
         _connections = connections;
         _cap = cap;
+        _reserve = reserve;
+        _reserveSize = reserveSize;
         _socket.Listen(backlog);
         EndPoint = _socket.LocalEndPoint!;
     }
@@ -44,8 +44,7 @@ internal sealed class CappedSocketListener : IConnectionListener
     /// <inheritdoc/>
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        TimeSpan backoff = TimeSpan.Zero;
-        long failed = 0;
+        var backoff = default(AcceptBackoff);
         var since = Stopwatch.StartNew();
         while (true)
         {
@@ -66,14 +65,16 @@ internal sealed class CappedSocketListener : IConnectionListener
             {
                 // EMFILE and ENFILE (TooManyOpenSockets), ENOBUFS and ENOMEM (NoBufferSpaceAvailable): the connection
                 // stays queued, so retrying at once would fail at once, and go on failing on a core of its own.
-                if (failed++ == 0)
+                if (backoff.Failures == 0)
                 {
                     since.Restart();
-                    Console.WriteLine($"Accept failed ({exception.SocketErrorCode}: {exception.Message}); backing off while connections close");
+                    _reserve.Release();
+                    int held = _cap.Open;
+                    int lowered = _cap.LowerToOpen(_reserveSize);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accept failed ({exception.SocketErrorCode}: {exception.Message}) with {held} connections held; the connection cap is now {lowered}, and accepts back off"));
                 }
 
-                backoff = backoff == TimeSpan.Zero ? MinBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(backoff.Fail(), cancellationToken).ConfigureAwait(false);
                 continue;
             }
             catch (SocketException)
@@ -82,15 +83,22 @@ internal sealed class CappedSocketListener : IConnectionListener
                 continue;
             }
 
-            if (failed > 0)
+            if (backoff.Failures > 0)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accepting again after {failed} failed accept(s) in {since.Elapsed.TotalSeconds:0.0} s"));
-                failed = 0;
-                backoff = TimeSpan.Zero;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accepting again after {backoff.Failures} failed accept(s) in {since.Elapsed.TotalSeconds:0.0} s"));
+                backoff.Reset();
             }
 
+            // The runtime's room comes first: no new connection until the reserve is held again.
             if (!_cap.TryEnter())
             {
+                Refuse(accepted);
+                continue;
+            }
+
+            if (_reserve.Held < _reserveSize && !_reserve.TryTake())
+            {
+                _cap.Leave();
                 Refuse(accepted);
                 continue;
             }

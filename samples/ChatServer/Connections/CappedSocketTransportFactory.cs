@@ -24,6 +24,7 @@ internal sealed class CappedSocketTransportFactory : IConnectionListenerFactory,
     private readonly SocketTransportOptions _options;
     private readonly ConnectionCap _cap;
     private readonly SocketConnectionContextFactory _connections;
+    private readonly DescriptorReserve _reserve = new(ReserveSize);
 
     public CappedSocketTransportFactory(IOptions<SocketTransportOptions> options, IMemoryPoolFactory<byte> pool, ILoggerFactory loggers, ConnectionCap cap)
     {
@@ -32,17 +33,24 @@ internal sealed class CappedSocketTransportFactory : IConnectionListenerFactory,
         _connections = new SocketConnectionContextFactory(FactoryOptions(_options, pool), loggers.CreateLogger<CappedSocketTransportFactory>());
     }
 
+    /// <summary>Descriptors held back for the runtime, given to it when accept runs out (<see cref="DescriptorReserve"/>).</summary>
+    public const int ReserveSize = 32;
+
     /// <inheritdoc/>
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
     /// <inheritdoc/>
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        var listener = new CappedSocketListener(_options.CreateBoundListenSocket(endpoint), _options.Backlog, _options.NoDelay, _connections, _cap);
+        var listener = new CappedSocketListener(_options.CreateBoundListenSocket(endpoint), _options.Backlog, _options.NoDelay, _connections, _cap, _reserve, ReserveSize);
         return new ValueTask<IConnectionListener>(listener);
     }
 
-    public void Dispose() => _connections.Dispose();
+    public void Dispose()
+    {
+        _connections.Dispose();
+        _reserve.Dispose();
+    }
 
     /// <summary>
     /// The options Kestrel's own transport would give the factory: the public settings, and the memory pool, which

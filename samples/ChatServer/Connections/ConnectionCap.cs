@@ -18,6 +18,7 @@ internal sealed class ConnectionCap
     private static readonly long RefusalReportTicks = Stopwatch.Frequency;
 
     private readonly Action<string> _log;
+    private int _limit;
     private int _open;
     private long _refused;
     private long _refusedReported;
@@ -26,12 +27,12 @@ internal sealed class ConnectionCap
     public ConnectionCap(int limit, Action<string> log)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        Limit = limit;
+        _limit = limit;
         _log = log;
     }
 
-    /// <summary>The most connections held at once.</summary>
-    public int Limit { get; }
+    /// <summary>The most connections held at once: the configured cap, or lower once the descriptors ran out below it.</summary>
+    public int Limit => Volatile.Read(ref _limit);
 
     /// <summary>Connections held now.</summary>
     public int Open => Volatile.Read(ref _open);
@@ -52,6 +53,29 @@ internal sealed class ConnectionCap
 
         long headroom = Math.Max(MinimumHeadroom, limit / 10);
         return (int)Math.Clamp(limit - headroom, 1, int.MaxValue);
+    }
+
+    /// <summary>
+    /// The process ran out of descriptors with <see cref="Open"/> connections held, fewer than the cap: from now on the
+    /// cap is that many less <paramref name="margin"/> (the descriptors given back to the runtime), so the server holds
+    /// what it has and takes new connections only as others close. Returns the new cap.
+    /// </summary>
+    public int LowerToOpen(int margin)
+    {
+        int lowered = Math.Max(1, Open - margin);
+        int current = Volatile.Read(ref _limit);
+        while (lowered < current)
+        {
+            int seen = Interlocked.CompareExchange(ref _limit, lowered, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        return Limit;
     }
 
     /// <summary>Takes a place for a connection just accepted; false when the cap is reached (the caller closes it).</summary>

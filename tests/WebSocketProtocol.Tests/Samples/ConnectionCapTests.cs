@@ -50,4 +50,34 @@ public class ConnectionCapTests
         Assert.Same(pool, CappedSocketTransportFactory.MemoryPoolFactoryOf(options));
         Assert.Equal(KestrelTransportSettings.OutputBufferLimit, options.MaxWriteBufferSize);
     }
+
+    [Fact]
+    public void A_failing_accept_waits_10_ms_then_twice_as_long_each_time_up_to_a_second_and_starts_over_after_a_success()
+    {
+        var backoff = default(AcceptBackoff);
+        var waits = new List<double>();
+        for (int i = 0; i < 10; i++)
+        {
+            waits.Add(backoff.Fail().TotalMilliseconds);
+        }
+
+        Assert.Equal(new double[] { 10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000 }, waits);
+        Assert.Equal(10, backoff.Failures);
+
+        // Ten seconds of failing accepts cost fifteen tries, where retrying at once cost tens of thousands.
+        backoff.Reset();
+        Assert.Equal(0, backoff.Failures);
+        Assert.Equal(10, backoff.Fail().TotalMilliseconds);
+    }
+
+    [Fact]
+    public void The_reserve_holds_its_descriptors_gives_them_back_and_takes_them_again()
+    {
+        using var reserve = new DescriptorReserve(8);
+        Assert.Equal(8, reserve.Held);
+        reserve.Release();
+        Assert.Equal(0, reserve.Held);
+        Assert.True(reserve.TryTake());
+        Assert.Equal(8, reserve.Held);
+    }
 }
