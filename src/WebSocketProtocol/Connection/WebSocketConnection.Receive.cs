@@ -147,7 +147,7 @@ public sealed partial class WebSocketConnection
         ref readonly Frame frame = ref _reader.Current;
         Volatile.Write(ref _receivedSinceTick, 1);
         int length = (int)frame.Payload.Length;
-        byte[] buffer = length <= _firstBytes.Length ? _firstBytes : (_messageBuffer = ArrayPool<byte>.Shared.Rent(length));
+        byte[] buffer = length <= _firstBytes.Length ? _firstBytes : (_messageBuffer = _bufferPool.Rent(length));
         frame.CopyPayloadTo(buffer, out bool isAscii);
         WebSocketMessageType type = frame.Header.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
         if (type == WebSocketMessageType.Text && !isAscii && !Utf8Validator.IsValid(buffer.AsSpan(0, length)))
@@ -195,7 +195,7 @@ public sealed partial class WebSocketConnection
                 return new WebSocketMessage(first.MessageType, _firstBytes.AsMemory(0, length));
             }
 
-            _messageBuffer = ArrayPool<byte>.Shared.Rent(InitialMessageBufferSize(length));
+            _messageBuffer = _bufferPool.Rent(InitialMessageBufferSize(length));
             _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             while (true)
             {
@@ -270,9 +270,9 @@ public sealed partial class WebSocketConnection
         // array the runtime makes.
         const long MaxArrayLength = 0x7FFFFFC7;
         long size = Math.Min(Math.Max(length * 2L, 4096), Math.Min(Math.Max(_options.MaxMessageSize, 4096), MaxArrayLength));
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)size);
+        byte[] larger = _bufferPool.Rent((int)size);
         _messageBuffer.AsSpan(0, length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_messageBuffer!);
+        _bufferPool.Return(_messageBuffer!);
         _messageBuffer = larger;
     }
 
@@ -281,7 +281,7 @@ public sealed partial class WebSocketConnection
         byte[]? buffer = Interlocked.Exchange(ref _messageBuffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 
@@ -556,7 +556,7 @@ public sealed partial class WebSocketConnection
         _inflateInputEnd = 0;
         if (_hasPiece)
         {
-            _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+            _inflateInput ??= _bufferPool.Rent(4096);
             _inflateInputEnd = CopyFromPiece(_inflateInput, out _);
             _compressedBytesSeen = true;
             return true;
@@ -575,7 +575,7 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
-        _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+        _inflateInput ??= _bufferPool.Rent(4096);
         s_deflateTail.CopyTo(_inflateInput, 0);
         _inflateInputEnd = s_deflateTail.Length;
         return true;
@@ -587,7 +587,7 @@ public sealed partial class WebSocketConnection
         _inflateInputStart = _inflateInputEnd = 0;
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 

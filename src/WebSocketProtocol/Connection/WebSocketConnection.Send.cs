@@ -198,7 +198,7 @@ public sealed partial class WebSocketConnection
         }
 
         int length = Utf8Encoder.GetByteCount(text.AsSpan());
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        byte[] buffer = _bufferPool.Rent(Math.Max(length, 1));
         try
         {
             Utf8Encoder.GetBytes(text.AsSpan(), buffer);
@@ -206,7 +206,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 

@@ -31,6 +31,9 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly WebSocketConnectionOptions _options;
     private readonly WebSocketExtension[] _extensions;
 
+    // Where message, inflate and scratch buffers come from: the shared pool, unless a test gives one that checks returns.
+    private readonly ArrayPool<byte> _bufferPool;
+
     // permessage-deflate, when the handshake agreed it: the only extension the connection knows how to apply.
     private readonly PerMessageDeflateExtension? _deflate;
     private readonly long _compressedWireLimit;
@@ -69,6 +72,7 @@ public sealed partial class WebSocketConnection : IDisposable
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        _bufferPool = options.BufferPool;
         if (options.MaxMessageSize < FrameHeader.MaxControlPayloadLength)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMessageSize must admit a control frame (125 bytes).");
@@ -258,7 +262,7 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private async Task DrainUntilCloseAsync(CancellationToken cancellationToken)
     {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(4096);
+        byte[] scratch = _bufferPool.Rent(4096);
         try
         {
             while (true)
@@ -272,7 +276,7 @@ public sealed partial class WebSocketConnection : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            _bufferPool.Return(scratch);
         }
     }
 

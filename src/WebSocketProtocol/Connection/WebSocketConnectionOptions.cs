@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Threading;
 
 namespace WebSocketProtocol.Connection;
@@ -35,6 +36,12 @@ public sealed class WebSocketConnectionOptions
 
     /// <summary>How long to wait for the peer's close frame (and, for a client, the server's TCP close) after ours. Default 10 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Where the connection rents the buffers it assembles messages, inflates and discards in. Internal: tests give a pool
+    /// that poisons and tracks returned arrays, to catch a buffer used after its return.
+    /// </summary>
+    internal ArrayPool<byte> BufferPool { get; set; } = ArrayPool<byte>.Shared;
 
     /// <summary>Server defaults: keepalive on, since browsers cannot send pings.</summary>
     public static WebSocketConnectionOptions ForServer() => new(WebSocketRole.Server);
