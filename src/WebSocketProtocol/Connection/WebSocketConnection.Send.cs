@@ -515,12 +515,12 @@ public sealed partial class WebSocketConnection
     /// <summary>Fails the connection: the close code for <paramref name="error"/> goes out when it can, then the transport is dropped.</summary>
     private async ValueTask FailAsync(ProtocolError error)
     {
-        if (_failure != ProtocolError.None)
+        // Once, atomically: the timer and the receive may fail the connection at the same moment, and the first one wins.
+        if (Interlocked.CompareExchange(ref _failure, (int)error, (int)ProtocolError.None) != (int)ProtocolError.None)
         {
             return;
         }
 
-        _failure = error;
         CloseStatus status = error.ToCloseStatus();
         if (CloseStatusRules.IsSendable((ushort)status) && !_closeSent && State != WebSocketState.Closed)
         {
