@@ -47,8 +47,11 @@ public sealed partial class WebSocketConnection
 
     private bool TryTakeReceiveSlot(int holder) => Interlocked.CompareExchange(ref _receiving, holder, SlotFree) == SlotFree;
 
-    /// <summary>Whether the connection has ended for receiving: the peer's close arrived, it failed, or it was aborted.</summary>
-    private bool HasEndedForReceive => _closeReceived.Task.IsCompleted || Failure != ProtocolError.None;
+    /// <summary>
+    /// Whether the connection has ended for receiving: the peer's close arrived, it failed, or it was aborted. Closed counts
+    /// on its own: an abort closes first, and a receive leaving the slot may release the input before the abort goes on.
+    /// </summary>
+    private bool HasEndedForReceive => _closeReceived.Task.IsCompleted || Failure != ProtocolError.None || State == WebSocketState.Closed;
 
     /// <summary>
     /// The slot was not free: waits until this receive may run. True when it holds the slot; false when the connection has
