@@ -188,7 +188,7 @@ public sealed partial class WebSocketConnection
         }
 
         Interlocked.Exchange(ref _state, (int)WebSocketState.Closed);
-        _keepAliveTimer?.Dispose();
+        _timer?.Dispose();
         ReleaseSendSideWhenFree(abandonUnflushed: false);
         ReleaseInput();
     }

@@ -52,7 +52,9 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly AsyncMutex _frameLock = new();
 
     private readonly TaskCompletionSource<bool> _closeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Timer? _keepAliveTimer;
+
+    // Keepalive, idle and frame time-outs (WebSocketConnection.Timers.cs); null when all are off.
+    private readonly Timer? _timer;
 
     private int _state;
     private bool _closeSent;
@@ -118,15 +120,8 @@ public sealed partial class WebSocketConnection : IDisposable
         _writer = new FrameWriter(output, options.Role);
         _keepAliveEnabled = IsFinite(options.KeepAliveInterval);
         _idleTimeoutEnabled = IsFinite(options.IdleTimeout);
-        if (_keepAliveEnabled || _idleTimeoutEnabled)
-        {
-            _lastPingTicks = _lastReceivedTicks = MonotonicClock.Milliseconds;
-            long shortest = Math.Min(
-                _keepAliveEnabled ? Math.Min(options.KeepAliveInterval.Ticks, options.KeepAliveTimeout.Ticks) : long.MaxValue,
-                _idleTimeoutEnabled ? options.IdleTimeout.Ticks : long.MaxValue);
-            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, shortest / 4));
-            _keepAliveTimer = new Timer(static state => ((WebSocketConnection)state!).OnKeepAliveTick(), this, tick, tick);
-        }
+        _frameTimeoutMilliseconds = IsFinite(options.FrameTimeout) ? Math.Max(1, (long)options.FrameTimeout.TotalMilliseconds) : 0;
+        _timer = StartTimer();
     }
 
     private static bool IsFinite(TimeSpan span) => span != Timeout.InfiniteTimeSpan && span > TimeSpan.Zero;
@@ -176,7 +171,7 @@ public sealed partial class WebSocketConnection : IDisposable
         // leaving its slot after this sees it and releases what this call could not.
         Interlocked.Exchange(ref _state, (int)WebSocketState.Closed);
         Interlocked.Exchange(ref _slotExitWork, 1);
-        _keepAliveTimer?.Dispose();
+        _timer?.Dispose();
         _closeReceived.TrySetResult(false);
 
         // Wake a send waiting in its flush and a receive waiting for bytes, so that they leave at once.
