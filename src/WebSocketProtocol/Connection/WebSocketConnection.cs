@@ -21,11 +21,14 @@ namespace WebSocketProtocol.Connection;
 /// <para><see cref="CloseAsync"/>, <see cref="Abort"/> and <see cref="Dispose"/> may be called from any thread, while other
 /// threads receive and send. A close started beside a receive loop ends that loop with the peer's close: a receive in
 /// progress meets it; if none is, <see cref="CloseAsync"/> reads (and discards) on the application's behalf, and a receive
-/// called meanwhile takes over at the next message boundary, receiving what follows, or returns the peer's close if
-/// <see cref="CloseAsync"/> already read it. After <see cref="Abort"/> a receive ends with
-/// <see cref="OperationCanceledException"/>, after <see cref="Dispose"/> with <see cref="ObjectDisposedException"/> if it
-/// starts later, and a send with <see cref="InvalidOperationException"/>. A receive or send still running keeps the
-/// buffers it uses: they go back to the pool when the last of them leaves.</para>
+/// called meanwhile takes over at the next message boundary and receives what follows, or returns the peer's close if
+/// <see cref="CloseAsync"/> already read it (or had begun reading while the application was partway through streaming a
+/// message, whose rest it discarded). After <see cref="Abort"/> a receive ends with
+/// <see cref="OperationCanceledException"/>; one that starts after <see cref="Dispose"/> throws
+/// <see cref="ObjectDisposedException"/>; a send throws <see cref="InvalidOperationException"/> (or
+/// <see cref="WebSocketProtocolException"/> with <see cref="ProtocolError.ConnectionLost"/> if it was waiting for the
+/// transport). A receive or send still running keeps the buffers it uses, which go back to the pool when it leaves; a
+/// message from <see cref="ReceiveMessageAsync"/> is valid until the next receive or <see cref="Dispose"/>.</para>
 /// <para>Every protocol violation by the peer sends the close code its rule maps to (1002, 1007, 1009), drops the
 /// transport and throws <see cref="WebSocketProtocolException"/> from the receive; messages received before it were
 /// delivered first. A timer that expires (keepalive, idle, frame) fails the connection the same way.</para>
