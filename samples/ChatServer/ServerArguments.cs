@@ -56,6 +56,8 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --keepalive-timeout SECS  time a ping may wait for its pong before the connection fails with 1011 (default 20)\n" +
         "  --close-timeout SECS      time to wait for the peer's close frame after the server's, and for a finished\n" +
         "                            connection's last bytes to reach a peer, before dropping it (default 5)\n" +
+        "  --frame-timeout SECS      time a client may keep the server waiting for the rest of a frame it has begun\n" +
+        "                            before the connection fails with 1011, keepalive or not; 0 turns it off (default 30)\n" +
         "  --redis HOST:PORT         share rooms, presence and history with every server on this Redis (default: none,\n" +
         "                            the rooms live in this process only)\n" +
         "  --redis-presence-ttl SECS how long a member's name outlives its server's last heartbeat in Redis, so a crashed\n" +
@@ -158,6 +160,9 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                     break;
                 case "--close-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan close):
                     timers = timers with { Close = close };
+                    break;
+                case "--frame-timeout" when TryParseSeconds(value, allowZero: true, out TimeSpan frame):
+                    timers = timers with { Frame = frame == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : frame };
                     break;
                 case "--redis" when RedisArguments.IsEndpoint(value):
                     redis = value;

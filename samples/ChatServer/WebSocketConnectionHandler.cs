@@ -133,6 +133,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         options.KeepAliveInterval = timers.KeepAliveInterval;
         options.KeepAliveTimeout = timers.KeepAliveTimeout;
         options.CloseTimeout = timers.Close;
+        options.FrameTimeout = timers.Frame;
         return options;
     }
 
