@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -58,7 +59,7 @@ try
     using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stop.Token);
     var options = WebSocketConnectionOptions.ForClient();
     options.MaxMessageSize = maxMessageSize;
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.SubProtocol, transport.Handshake.Extensions);
     try
     {
         while (true)

@@ -76,8 +76,8 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
 
         if ((first & 0x20) != 0)
         {
-            options.Subprotocols.Add("chat");
-            options.Subprotocols.Add("superchat");
+            options.SubProtocols.Add("chat");
+            options.SubProtocols.Add("superchat");
         }
 
         if ((first & 0x40) != 0)
@@ -128,7 +128,7 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
             throw new FuzzFindingException("A response without the key's accept value was accepted.");
         }
 
-        if (result.Subprotocol is { } chosen && !options.Subprotocols.Contains(chosen))
+        if (result.SubProtocol is { } chosen && !options.SubProtocols.Contains(chosen))
         {
             throw new FuzzFindingException($"The subprotocol '{chosen}', never offered, was agreed.");
         }

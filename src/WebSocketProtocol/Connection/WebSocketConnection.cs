@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Collections.Generic;
@@ -59,7 +60,8 @@ public sealed partial class WebSocketConnection : IDisposable
     // Keepalive, idle and frame time-outs (WebSocketConnection.Timers.cs); null when all are off.
     private readonly Timer? _timer;
 
-    private int _state;
+    // A System.Net.WebSockets.WebSocketState: Open from the start (the handshake is done before a connection exists).
+    private int _state = (int)WebSocketState.Open;
     private bool _closeSent;
 
     // Set for WebSocketConnectionAdapter: code written for System.Net.WebSockets answers the peer's close itself, with its
@@ -81,14 +83,14 @@ public sealed partial class WebSocketConnection : IDisposable
     /// <param name="input">Bytes from the peer, starting at the first frame.</param>
     /// <param name="output">Bytes to the peer.</param>
     /// <param name="options">Role, limits and timers.</param>
-    /// <param name="subprotocol">The subprotocol agreed in the handshake, if any.</param>
+    /// <param name="subProtocol">The subprotocol agreed in the handshake, if any.</param>
     /// <param name="extensions">
     /// The extensions agreed in the handshake (<see cref="Handshake.ServerHandshakeResult.Extensions"/> or
     /// <see cref="Handshake.ClientHandshakeResult.Extensions"/>); the connection owns and disposes them. It applies
     /// <see cref="PerMessageDeflateExtension"/> and refuses any other.
     /// </param>
     /// <exception cref="ArgumentException">An extension is not one the connection can apply, or was agreed for the other role.</exception>
-    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subprotocol = null, IReadOnlyList<WebSocketExtension>? extensions = null)
+    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subProtocol = null, IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _output = output ?? throw new ArgumentNullException(nameof(output));
@@ -99,7 +101,7 @@ public sealed partial class WebSocketConnection : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMessageSize must admit a control frame (125 bytes).");
         }
 
-        Subprotocol = subprotocol;
+        SubProtocol = subProtocol;
         _extensions = extensions is null || extensions.Count == 0 ? Array.Empty<WebSocketExtension>() : new WebSocketExtension[extensions.Count];
         ReservedBits claimed = ReservedBits.None;
         for (int i = 0; i < _extensions.Length; i++)
@@ -133,7 +135,7 @@ public sealed partial class WebSocketConnection : IDisposable
     public WebSocketRole Role => _options.Role;
 
     /// <summary>The subprotocol agreed in the handshake, or <see langword="null"/>.</summary>
-    public string? Subprotocol { get; }
+    public string? SubProtocol { get; }
 
     /// <summary>The extensions agreed in the handshake, which this connection applies.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions => _extensions;

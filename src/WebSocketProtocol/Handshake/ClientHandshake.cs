@@ -18,7 +18,7 @@ public static class ClientHandshake
     /// </summary>
     /// <param name="output">Where the request is written (not flushed).</param>
     /// <param name="uri">The WebSocket URI: host, port, path and query are taken from it.</param>
-    /// <param name="options">Subprotocols, Origin and extra headers.</param>
+    /// <param name="options">SubProtocols, Origin and extra headers.</param>
     /// <param name="key">At least <see cref="WebSocketAccept.KeyLength"/> bytes; receives the key sent.</param>
     public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key)
     {
@@ -46,9 +46,9 @@ public static class ClientHandshake
             WriteHeader(output, "Origin", origin);
         }
 
-        if (options.SubprotocolList.Count > 0)
+        if (options.SubProtocolList.Count > 0)
         {
-            foreach (string subprotocol in options.SubprotocolList)
+            foreach (string subprotocol in options.SubProtocolList)
             {
                 if (!HttpAscii.IsToken(subprotocol))
                 {
@@ -56,7 +56,7 @@ public static class ClientHandshake
                 }
             }
 
-            WriteHeader(output, "Sec-WebSocket-Protocol", string.Join(", ", options.SubprotocolList));
+            WriteHeader(output, "Sec-WebSocket-Protocol", string.Join(", ", options.SubProtocolList));
         }
 
         ExtensionNegotiation.WriteOffer(output, options.ExtensionList);
@@ -123,7 +123,7 @@ public static class ClientHandshake
         string? subprotocol = null;
         if (response.TryGetHeader("Sec-WebSocket-Protocol"u8, out ReadOnlySpan<byte> chosen))
         {
-            subprotocol = response.CountHeader("Sec-WebSocket-Protocol"u8) == 1 ? FindOffered(chosen, options.SubprotocolList) : null;
+            subprotocol = response.CountHeader("Sec-WebSocket-Protocol"u8) == 1 ? FindOffered(chosen, options.SubProtocolList) : null;
             if (subprotocol is null)
             {
                 throw Invalid("The server selected a subprotocol the client did not offer.", status, headers);

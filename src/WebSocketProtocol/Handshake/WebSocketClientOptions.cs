@@ -11,8 +11,8 @@ public sealed class WebSocketClientOptions
     private readonly List<KeyValuePair<string, string>> _headers = new();
     private readonly List<IWebSocketClientExtensionFactory> _extensions = new();
 
-    /// <summary>Subprotocols to offer, in order of preference; the server may pick one of them and nothing else.</summary>
-    public IList<string> Subprotocols => _subprotocols;
+    /// <summary>SubProtocols to offer, in order of preference; the server may pick one of them and nothing else.</summary>
+    public IList<string> SubProtocols => _subprotocols;
 
     /// <summary>Extensions to offer, in order of preference; the server may agree to any of them and nothing else.</summary>
     public IList<IWebSocketClientExtensionFactory> Extensions => _extensions;
@@ -32,7 +32,7 @@ public sealed class WebSocketClientOptions
     /// <summary>The most response header fields accepted. Default 100.</summary>
     public int MaxResponseHeaderCount { get; set; } = WebSocketServerOptions.DefaultMaxHeaderCount;
 
-    internal List<string> SubprotocolList => _subprotocols;
+    internal List<string> SubProtocolList => _subprotocols;
 
     internal List<KeyValuePair<string, string>> HeaderList => _headers;
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -129,7 +130,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
             WebSocketConnectionOptions options = WebSocketConnectionOptions.ForClient();
             options.MaxMessageSize = EchoSettings.MaxMessageSize;
             options.FragmentSize = script.FragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.SubProtocol, transport.Handshake.Extensions);
             try
             {
                 while (true)

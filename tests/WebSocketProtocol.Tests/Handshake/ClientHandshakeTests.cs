@@ -36,8 +36,8 @@ public class ClientHandshakeTests
     public void The_request_carries_host_path_query_key_version_origin_subprotocols_and_extra_headers()
     {
         var options = new WebSocketClientOptions { Origin = "http://example.com" };
-        options.Subprotocols.Add("chat");
-        options.Subprotocols.Add("superchat");
+        options.SubProtocols.Add("chat");
+        options.SubProtocols.Add("superchat");
         options.Headers.Add(new KeyValuePair<string, string>("Authorization", "Bearer t"));
 
         var (request, key) = WriteRequest(new Uri("ws://example.com:8080/chat?room=a%20b"), options);
@@ -75,7 +75,7 @@ public class ClientHandshakeTests
         injected.Headers.Add(new KeyValuePair<string, string>("X", "a\r\nEvil: 1"));
         Assert.Throws<ArgumentException>(() => ClientHandshake.WriteRequest(output, new Uri("ws://example.com/"), injected, key));
         var badProtocol = new WebSocketClientOptions();
-        badProtocol.Subprotocols.Add("a b");
+        badProtocol.SubProtocols.Add("a b");
         Assert.Throws<ArgumentException>(() => ClientHandshake.WriteRequest(output, new Uri("ws://example.com/"), badProtocol, key));
     }
 
@@ -83,10 +83,10 @@ public class ClientHandshakeTests
     public void A_request_from_our_client_is_accepted_by_our_server_and_its_response_by_our_client()
     {
         var clientOptions = new WebSocketClientOptions { Origin = "http://example.com" };
-        clientOptions.Subprotocols.Add("v2");
-        clientOptions.Subprotocols.Add("v1");
+        clientOptions.SubProtocols.Add("v2");
+        clientOptions.SubProtocols.Add("v1");
         var serverOptions = new WebSocketServerOptions();
-        serverOptions.Subprotocols.Add("v1");
+        serverOptions.SubProtocols.Add("v1");
         var (request, key) = WriteRequest(new Uri("ws://example.com/socket"), clientOptions);
         var response = new ArrayBufferWriter<byte>();
 
@@ -94,9 +94,9 @@ public class ClientHandshakeTests
         ClientHandshakeResult client = ClientHandshake.ValidateResponse(response.WrittenSpan, key, clientOptions);
 
         Assert.Equal(HandshakeOutcome.Accepted, server.Outcome);
-        Assert.Equal("v1", server.Subprotocol);
-        Assert.Equal("v1", client.Subprotocol);
-        Assert.Same(clientOptions.Subprotocols[1], client.Subprotocol);
+        Assert.Equal("v1", server.SubProtocol);
+        Assert.Equal("v1", client.SubProtocol);
+        Assert.Same(clientOptions.SubProtocols[1], client.SubProtocol);
     }
 
     public static IEnumerable<object[]> BadResponses()
@@ -127,7 +127,7 @@ public class ClientHandshakeTests
     public void Each_bad_response_fails_with_a_typed_error_carrying_the_status(string name, string response, HandshakeError error, int status)
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
 
         var exception = Assert.Throws<WebSocketHandshakeException>(() =>
             ClientHandshake.ValidateResponse(Encoding.Latin1.GetBytes(response), Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey), options));
@@ -144,12 +144,12 @@ public class ClientHandshakeTests
     public void A_response_without_subprotocol_when_one_was_offered_is_accepted_with_none()
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         byte[] key = Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey);
 
         ClientHandshakeResult result = ClientHandshake.ValidateResponse(Encoding.ASCII.GetBytes(Response(key, "Connection: keep-alive")), key, options);
 
-        Assert.Null(result.Subprotocol);
+        Assert.Null(result.SubProtocol);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class KestrelInteropTests
     private static WebSocketClientOptions ChatClientOptions()
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         return options;
     }
 
@@ -46,7 +46,7 @@ public sealed class KestrelInteropTests
         ReceivedMessage close = await CloseAsync(connection, reader, writer, "done", timeout.Token);
         KestrelSession session = await server.Session.WaitAsync(Timeout);
 
-        Assert.Equal("chat", connection.Handshake.Subprotocol);
+        Assert.Equal("chat", connection.Handshake.SubProtocol);
         Assert.Equal(new[] { "chat" }, session.RequestedProtocols);
         Assert.Equal("chat", session.SubProtocol);
         Assert.Equal(Opcode.Text, echo.Opcode);
