@@ -77,6 +77,12 @@ public sealed class PerMessageDeflateExtension : WebSocketExtension
         }
     }
 
+    /// <summary>
+    /// Starts the outgoing compression history afresh, after a message was compressed and then sent uncompressed: the peer
+    /// never saw those bytes, so nothing later may refer back to them.
+    /// </summary>
+    internal void ResetOutbound() => _deflater?.Reset();
+
     /// <summary>Inflates the next bytes of an incoming compressed message; only the receiving thread calls this.</summary>
     internal InflateStatus Inflate(ReadOnlySpan<byte> input, Span<byte> output, out int consumed, out int written)
     {
