@@ -163,7 +163,7 @@ public static class SoakScenario
             using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             step.CancelAfter(StepTimeout);
             using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/echo"), clientOptions, step.Token).ConfigureAwait(false);
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake);
             Interlocked.Increment(ref counters.EchoSessions);
             int messages = random.Next(1, 40);
             for (int m = 0; m < messages && DateTime.UtcNow < deadline; m++)
@@ -273,7 +273,7 @@ public static class SoakScenario
         var clientOptions = new WebSocketClientOptions();
         clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
         WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/chat?room=" + room), clientOptions, cancellationToken).ConfigureAwait(false);
-        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake);
         try
         {
             await connection.SendTextAsync(JsonSerializer.Serialize(new { type = "join", name }), cancellationToken).ConfigureAwait(false);

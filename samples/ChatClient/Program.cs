@@ -59,6 +59,6 @@ catch (Exception exception) when (exception is WebSocketHandshakeException or So
 
 using (transport)
 {
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+    using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake);
     return await new ChatSession(connection, Console.Out).RunAsync(arguments.Name, Console.In, quit.Token);
 }

@@ -59,7 +59,7 @@ try
     using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stop.Token);
     var options = WebSocketConnectionOptions.ForClient();
     options.MaxMessageSize = maxMessageSize;
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake);
     try
     {
         while (true)

@@ -30,7 +30,7 @@ try
     using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(
         new Uri("ws://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + "/echo"), clientOptions, deadline.Token);
     using var connection = new WebSocketConnection(
-        transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+        transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake);
 
     // A text message, and a binary one long enough for the vectorised masking and for several deflate blocks.
     await connection.SendTextAsync("native échø 😀", deadline.Token);
@@ -86,7 +86,7 @@ static async Task ServeOneAsync(TcpListener listener, CancellationToken cancella
         throw new InvalidOperationException($"the server refused the handshake: {handshake.Error}");
     }
 
-    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
+    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake);
     while (true)
     {
         WebSocketMessage message = await connection.ReceiveMessageAsync(cancellationToken);

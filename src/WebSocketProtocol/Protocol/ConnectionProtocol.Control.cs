@@ -30,13 +30,12 @@ internal sealed partial class ConnectionProtocol
     /// <summary>Takes the control frame whose header is behind <paramref name="consumed"/> and whose payload is all there.</summary>
     private ReceiveEvent ReceiveControlFrame(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, in FrameHeader header, ref long consumed)
     {
+        // The data frame being received (between whose fragments this came) stays as it is.
         int length = (int)header.PayloadLength;
-        _frame = header;
-        _framePosition = 0;
         if (length != 0)
         {
             _controlPayload ??= new byte[FrameHeader.MaxControlPayloadLength];
-            CopyPayload(input, first, consumed, length, _controlPayload);
+            CopyPayload(input, first, consumed, length, _controlPayload, header, 0);
         }
 
         _controlLength = length;

@@ -45,9 +45,21 @@ internal sealed partial class ConnectionProtocol
     private bool TryReceiveCompressed<TBuffer>(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, long length, ref long consumed, ref TBuffer destination, out ReceiveEvent result)
         where TBuffer : struct, IReceiveBuffer
     {
+        bool reported = TryInflate(input, first, length, ref consumed, ref destination, out result, out int written);
+        if (written > 0)
+        {
+            destination.Advance(written);
+        }
+
+        return reported;
+    }
+
+    private bool TryInflate<TBuffer>(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, long length, ref long consumed, ref TBuffer destination, out ReceiveEvent result, out int written)
+        where TBuffer : struct, IReceiveBuffer
+    {
         Span<byte> room = default;
         bool hasRoom = false;
-        int written = 0;
+        written = 0;
         while (true)
         {
             if (_inflateStart == _inflateEnd && _inflaterDrained)

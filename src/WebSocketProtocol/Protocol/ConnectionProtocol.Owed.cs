@@ -93,6 +93,14 @@ internal sealed partial class ConnectionProtocol
     {
         lock (_owedGate)
         {
+            if (IsEnded)
+            {
+                // The transport is being dropped: nothing more goes out.
+                _owedPongLength = -1;
+                _owedClose = NoOwedClose;
+                return false;
+            }
+
             bool wrote = false;
             if (_owedPongLength >= 0)
             {
@@ -112,6 +120,17 @@ internal sealed partial class ConnectionProtocol
             }
 
             return wrote;
+        }
+    }
+
+    /// <summary>The writer of owed frames met a dead transport: nothing stays owed, and another writer may start.</summary>
+    public void DropOwedFrames()
+    {
+        lock (_owedGate)
+        {
+            _owedPongLength = -1;
+            _owedClose = NoOwedClose;
+            _owedWriterRunning = false;
         }
     }
 

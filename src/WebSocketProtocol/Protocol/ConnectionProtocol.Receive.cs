@@ -230,6 +230,7 @@ internal sealed partial class ConnectionProtocol
         Span<byte> room = destination.GetSpan(_frameRemaining, _frame.IsFinal);
         int count = (int)Math.Min(Math.Min(_frameRemaining, available), room.Length);
         bool isAscii = CopyPayload(input, first, consumed, count, room);
+        destination.Advance(count);
         consumed += count;
         _framePosition += count;
         _frameRemaining -= count;
@@ -254,16 +255,20 @@ internal sealed partial class ConnectionProtocol
     /// Copies <paramref name="count"/> payload bytes of the current frame from <paramref name="start"/>, unmasking them on the
     /// way (the input is never written to); returns whether the unmasking found them all ASCII (false when not known).
     /// </summary>
-    private bool CopyPayload(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, long start, int count, Span<byte> destination)
+    private bool CopyPayload(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, long start, int count, Span<byte> destination) =>
+        CopyPayload(input, first, start, count, destination, _frame, _framePosition);
+
+    /// <summary>As above, for the payload of <paramref name="header"/> from <paramref name="position"/> within it.</summary>
+    private static bool CopyPayload(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, long start, int count, Span<byte> destination, in FrameHeader header, long position)
     {
         bool isAscii = false;
         if (start + count <= first.Length)
         {
             // The usual case: the bytes lie in the first segment, with no sequence arithmetic.
             ReadOnlySpan<byte> source = first.Slice((int)start, count);
-            if (_frame.IsMasked)
+            if (header.IsMasked)
             {
-                PayloadMask.ApplyAndCheckAscii(source, destination, _frame.MaskKey, (int)(_framePosition & 3), out isAscii);
+                PayloadMask.ApplyAndCheckAscii(source, destination, header.MaskKey, (int)(position & 3), out isAscii);
             }
             else
             {
@@ -273,7 +278,7 @@ internal sealed partial class ConnectionProtocol
             return isAscii;
         }
 
-        new Frame(_frame, input.Slice(start, count), _framePosition).CopyPayloadTo(destination, out isAscii);
+        new Frame(header, input.Slice(start, count), position).CopyPayloadTo(destination, out isAscii);
         return isAscii;
     }
 

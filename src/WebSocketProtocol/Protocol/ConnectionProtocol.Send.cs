@@ -26,7 +26,8 @@ internal sealed partial class ConnectionProtocol
 
     /// <summary>
     /// Writes a whole message as one frame; with <paramref name="mayCompress"/> and permessage-deflate agreed, compressed
-    /// when it is at least the threshold and compression makes it smaller. The caller checked text.
+    /// when it is at least the threshold, unless compression would make it larger with no context to keep (each message
+    /// compressed on its own). The caller checked text.
     /// </summary>
     /// <exception cref="InvalidOperationException">Our close has gone out, the connection ended, or a message is between its fragments.</exception>
     public void WriteMessage(ReadOnlySpan<byte> payload, WebSocketMessageType messageType, bool mayCompress)
@@ -37,16 +38,15 @@ internal sealed partial class ConnectionProtocol
         {
             using PooledBufferWriter compressed = PooledBufferWriter.Rent();
             _deflate!.Compress(payload, endOfMessage: true, compressed);
-            if (compressed.WrittenCount < payload.Length)
+
+            // RFC 7692 section 6: compression is chosen per message. Data DEFLATE cannot shrink goes as it is, RSV1 clear,
+            // when each message is compressed on its own. With context takeover it goes compressed all the same: it is in
+            // the compressor's history now, later messages may refer to it, and so the peer's window must hold it too.
+            if (compressed.WrittenCount < payload.Length || _deflate.KeepsOutboundContext)
             {
                 _writer.WriteFrame(opcode, compressed.WrittenSpan, isFinal: true, ReservedBits.Rsv1);
                 return;
             }
-
-            // RFC 7692 section 6: compression is chosen per message. Data DEFLATE cannot shrink goes as it is, RSV1 clear;
-            // the compressor's history now holds bytes the peer never inflates, so it starts afresh (the peer's window
-            // keeps bytes this side will simply no longer refer to).
-            _deflate.ResetOutbound();
         }
 
         _writer.WriteFrame(opcode, payload, isFinal: true);

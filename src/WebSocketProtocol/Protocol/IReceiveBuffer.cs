@@ -10,12 +10,15 @@ namespace WebSocketProtocol.Protocol;
 internal interface IReceiveBuffer
 {
     /// <summary>
-    /// Room for the next bytes of the message; never empty. Called at most once per <see cref="ConnectionProtocol.Receive"/>,
-    /// which reports how many bytes it wrote there.
+    /// Room for the next bytes of the message; never empty. <see cref="ConnectionProtocol.Receive"/> writes at its start, then
+    /// calls <see cref="Advance"/> with the count (and reports it); asked again before that, it gives the same room.
     /// </summary>
     /// <param name="frameRemaining">Payload bytes the current frame still declares; -1 for inflated bytes, whose number is unknown.</param>
     /// <param name="isFinalFrame">Whether the current frame is the message's last.</param>
     Span<byte> GetSpan(long frameRemaining, bool isFinalFrame);
+
+    /// <summary>Records that <paramref name="count"/> bytes were written at the start of the span <see cref="GetSpan"/> gave.</summary>
+    void Advance(int count);
 }
 
 /// <summary>An <see cref="IReceiveBuffer"/> over a caller's memory: a streaming receive's buffer, or a test's.</summary>
@@ -26,4 +29,9 @@ internal readonly struct MemoryReceiveBuffer : IReceiveBuffer
     public MemoryReceiveBuffer(Memory<byte> memory) => _memory = memory;
 
     public Span<byte> GetSpan(long frameRemaining, bool isFinalFrame) => _memory.Span;
+
+    public void Advance(int count)
+    {
+        // The caller learns the count from the event.
+    }
 }

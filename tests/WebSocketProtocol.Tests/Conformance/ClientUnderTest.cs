@@ -130,7 +130,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
             WebSocketConnectionOptions options = WebSocketConnectionOptions.ForClient();
             options.MaxMessageSize = EchoSettings.MaxMessageSize;
             options.FragmentSize = script.FragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake);
             try
             {
                 while (true)

@@ -65,7 +65,7 @@ internal sealed class HardenedServer : IAsyncDisposable
     {
         using var deadline = new CancellationTokenSource(HostilePeer.Bound);
         using (WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(Process.EchoUri(), cancellationToken: deadline.Token))
-        using (var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.SubProtocol, transport.Handshake.Extensions))
+        using (var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake))
         {
             await echo.SendTextAsync("still served", deadline.Token);
             WebSocketMessage reply = await echo.ReceiveMessageAsync(deadline.Token);

@@ -56,7 +56,8 @@ public class ConnectionProtocolProperties
 
     /// <summary>
     /// The wire for <paramref name="pieces"/> as <paramref name="sender"/> sends them: kind 0 a frame as described, kind 1 a
-    /// close with a body from the payload, kind 2 a compressed message (a fresh compressor each, no context takeover), kind
+    /// close with a body from the payload, kind 2 a compressed message (a fresh compressor each, no context takeover; when not
+    /// final, in two fragments with a ping between), kind
     /// 3 the payload's bytes as they are (garbage).
     /// </summary>
     private static byte[] Encode(Piece[] pieces, WebSocketRole sender)
@@ -73,6 +74,14 @@ public class ConnectionProtocolProperties
                     opcode = Opcode.Close;
                     payload = new byte[] { 0x03, (byte)(0xE8 + (payload.Length % 20)) }.Concat(payload.Take(payload.Length % 130)).ToArray();
                     break;
+                case 2 when !piece.IsFinal:
+                    // Compressed in two fragments with a ping between them.
+                    byte[] compressed = Compress(payload);
+                    int cut = compressed.Length / 2;
+                    parts.Add(FrameBytes.Encode(new FrameHeader(piece.Opcode == 1 ? Opcode.Text : Opcode.Binary, cut, false, ReservedBits.Rsv1, masked, 0x12345678), compressed.AsSpan(0, cut)));
+                    parts.Add(FrameBytes.Encode(new FrameHeader(Opcode.Ping, 3, isMasked: masked, maskKey: 0x9abcdef0), new byte[] { 1, 2, 3 }));
+                    parts.Add(FrameBytes.Encode(new FrameHeader(Opcode.Continuation, compressed.Length - cut, true, ReservedBits.None, masked, 0x0fedcba9), compressed.AsSpan(cut)));
+                    continue;
                 case 2:
                     opcode = piece.Opcode == 1 ? Opcode.Text : Opcode.Binary;
                     payload = Compress(payload);

@@ -232,6 +232,25 @@ public class ConnectionProtocolReceiveTests
         Assert.Equal(new[] { $"text '{text}'", "text 'fragment one, fragment two'", $"text '{text}'" }, driver.Transcript);
     }
 
+    [Theory]
+    [MemberData(nameof(RolesAndChunks))]
+    public void Control_frames_between_the_fragments_of_a_compressed_message_leave_it_to_be_inflated_whole(WebSocketRole role, int chunk)
+    {
+        (PerMessageDeflateExtension receiving, PerMessageDeflateExtension sending) = Deflate(role);
+        WebSocketRole peerRole = Wire.Peer(role);
+        var peer = new ProtocolDriver(ProtocolDriver.Settings(peerRole), sending);
+        peer.Protocol.WriteFragment("first half of a message, "u8, System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: false, compress: true, validateText: true);
+        byte[] first = peer.TakeWritten();
+        peer.Protocol.WriteFragment("and its second half"u8, System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: true, compress: true, validateText: true);
+        byte[] second = peer.TakeWritten();
+        byte[] wire = Wire.Concat(first, Wire.Frame(peerRole, Opcode.Ping, "p"u8), Wire.Frame(peerRole, Opcode.Pong, ReadOnlySpan<byte>.Empty), second);
+
+        var driver = new ProtocolDriver(ProtocolDriver.Settings(role), receiving, destinationSize: 5);
+        driver.Feed(wire, chunk);
+
+        Assert.Equal(new[] { "ping 70", "sent pong 70", "pong ", "text 'first half of a message, and its second half'" }, driver.Transcript);
+    }
+
     [Fact]
     public void A_deflate_bomb_fails_with_1009_after_the_limit_is_inflated_not_after_the_whole()
     {

@@ -5,6 +5,7 @@ using System.Text;
 using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Framing;
 using WebSocketProtocol.Protocol;
+using WebSocketProtocol.Tests.Extensions.Deflate;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.Protocol;
@@ -49,28 +50,30 @@ public class ConnectionProtocolSendAndTimerTests
         Assert.False(sender.Protocol.IsSendingMessage);
     }
 
-    [Fact]
-    public void A_message_deflate_would_make_larger_goes_uncompressed_with_RSV1_clear_and_later_compressed_messages_still_inflate()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_message_deflate_would_make_larger_goes_uncompressed_with_RSV1_clear_unless_the_context_is_kept_for_later_messages(bool senderKeepsContext)
     {
-        (PerMessageDeflateExtension receiving, PerMessageDeflateExtension sending) = ConnectionProtocolReceiveTests.Deflate(WebSocketRole.Client);
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = !senderKeepsContext, CompressionThreshold = 0 };
+        var (_, _, sending, receiving) = DeflateNegotiation.Agree(options, options);
         var sender = new ProtocolDriver(ProtocolDriver.Settings(WebSocketRole.Server), sending);
         byte[] random = new byte[300];
         new Random(7).NextBytes(random);
         byte[] compressible = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("abcabcabc ", 60)));
+        byte[] both = random.Concat(compressible).ToArray();
 
         sender.Protocol.WriteMessage(compressible, WebSocketMessageType.Binary, mayCompress: true);
         sender.Protocol.WriteMessage(random, WebSocketMessageType.Binary, mayCompress: true);
-        byte[] both = random.Concat(compressible).ToArray();
         sender.Protocol.WriteMessage(both, WebSocketMessageType.Binary, mayCompress: true);
         byte[] wire = sender.TakeWritten();
         var frames = ProtocolDriver.DecodeFrames(wire);
         var receiver = new ProtocolDriver(ProtocolDriver.Settings(WebSocketRole.Client), receiving).Feed(wire);
 
-        Assert.Equal(new[] { ReservedBits.Rsv1, ReservedBits.None, ReservedBits.Rsv1 }, frames.Select(f => f.Header.ReservedBits));
-        Assert.Equal(random, frames[1].Payload);
-
-        // The last message repeats the one sent uncompressed: a compressor that still remembered it would refer back to
-        // bytes the peer never inflated.
+        // Kept context: the random message goes compressed (larger), so that the last one, which repeats it, may refer to it.
+        Assert.Equal(new[] { ReservedBits.Rsv1, senderKeepsContext ? ReservedBits.Rsv1 : ReservedBits.None, ReservedBits.Rsv1 }, frames.Select(f => f.Header.ReservedBits));
+        Assert.Equal(senderKeepsContext, frames[1].Payload.Length > random.Length);
+        Assert.True(senderKeepsContext ? frames[2].Payload.Length < random.Length : frames[2].Payload.Length > random.Length);
         Assert.Equal(new[] { "binary " + ProtocolDriver.Hex(compressible), "binary " + ProtocolDriver.Hex(random), "binary " + ProtocolDriver.Hex(both) }, receiver.Transcript);
     }
 

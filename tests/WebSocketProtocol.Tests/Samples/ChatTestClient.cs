@@ -44,7 +44,7 @@ internal sealed class ChatTestClient : IDisposable
         using var timeout = new CancellationTokenSource(Bound);
         WebSocketClientConnection connected = await WebSocketClient.ConnectAsync(uri, options, transport, timeout.Token).ConfigureAwait(false);
 
-        var connection = new WebSocketConnection(connected.Input, connected.Output, WebSocketConnectionOptions.ForClient(), connected.Handshake.SubProtocol, connected.Handshake.Extensions);
+        var connection = new WebSocketConnection(connected.Input, connected.Output, WebSocketConnectionOptions.ForClient(), connected.Handshake);
         return new ChatTestClient(connected, connection);
     }
 

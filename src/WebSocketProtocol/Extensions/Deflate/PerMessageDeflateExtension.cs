@@ -77,11 +77,8 @@ public sealed class PerMessageDeflateExtension : WebSocketExtension
         }
     }
 
-    /// <summary>
-    /// Starts the outgoing compression history afresh, after a message was compressed and then sent uncompressed: the peer
-    /// never saw those bytes, so nothing later may refer back to them.
-    /// </summary>
-    internal void ResetOutbound() => _deflater?.Reset();
+    /// <summary>Whether messages this side sends may refer back to earlier ones (this side's context takeover).</summary>
+    internal bool KeepsOutboundContext => _outboundTakeover;
 
     /// <summary>Inflates the next bytes of an incoming compressed message; only the receiving thread calls this.</summary>
     internal InflateStatus Inflate(ReadOnlySpan<byte> input, Span<byte> output, out int consumed, out int written)
