@@ -22,6 +22,7 @@ const SERVERS = [
   { id: 'raw', legend: 'raw-TCP bound', axis: 'raw', colour: '#c9cdd3' },
   { id: 'sockets', legend: 'bare-socket bound', axis: 'sockets', colour: '#e3e5e8' },
   { id: 'node', legend: 'Node ws', axis: 'Node ws', colour: '#7fb38a' },
+  { id: 'bun', legend: 'Bun (uWebSockets)', axis: 'Bun', colour: '#e0a84a' },
 ];
 const BASELINE = 'kestrel';
 const OTHER_COLOUR = '#d9a35f';
