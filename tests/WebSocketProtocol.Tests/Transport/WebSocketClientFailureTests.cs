@@ -190,6 +190,17 @@ public sealed class WebSocketClientFailureTests
     }
 
     [Fact]
+    public async Task A_server_that_closes_halfway_through_its_response_fails_with_ConnectionClosed()
+    {
+        await using LoopbackWebSocketServer server = StartAnswering(_ => "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n");
+
+        WebSocketConnectException failure = await ConnectFailsAsync(server.GetUri("/"));
+
+        Assert.Equal(WebSocketConnectError.ConnectionClosed, failure.Error);
+        Assert.Null(failure.StatusCode);
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_the_upgrade_fails_with_Timeout_at_the_handshake_timeout()
     {
         await using LoopbackWebSocketServer server = StartSilent();
