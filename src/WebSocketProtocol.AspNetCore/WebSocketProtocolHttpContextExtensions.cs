@@ -46,8 +46,8 @@ public static class WebSocketProtocolHttpContextExtensions
     /// 200 over HTTP/2) and returns the connection, with the agreed subprotocol and extensions (permessage-deflate when
     /// <see cref="WebSocketServerOptions.Extensions"/> holds a <see cref="WebSocketProtocol.Extensions.Deflate.PerMessageDeflateServerFactory"/>
     /// and the client offered it). Otherwise the error response is written (400, 403 for a refused origin, 426 with
-    /// <c>Sec-WebSocket-Version: 13</c> for another version, and so on; 400 for a request that is no WebSocket handshake at
-    /// all) and <see langword="null"/> comes back.
+    /// <c>Sec-WebSocket-Version: 13</c> for another version, and so on; 426 with <c>Upgrade: websocket</c> for a plain
+    /// request that is no WebSocket handshake at all) and <see langword="null"/> comes back.
     /// </summary>
     /// <remarks>
     /// The connection lives on the request: keep the endpoint running until the connection is done, then dispose it and
@@ -143,10 +143,17 @@ public static class WebSocketProtocolHttpContextExtensions
 
     private static async Task RefuseAsync(HttpContext context, ServerHandshakeResult result, List<KeyValuePair<string, string>> responseHeaders)
     {
-        // A plain request sent to a WebSocket endpoint is not a handshake at all: the same 400 as a malformed one.
-        HandshakeError error = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.MalformedRequest : result.Error;
+        // A plain request sent to a WebSocket endpoint is not a handshake at all: 426 says what the endpoint speaks, with
+        // the Upgrade header RFC 9110 section 15.5.22 asks for (HTTP/1.1 only: HTTP/2 has no Upgrade, RFC 9113 section 8.2.2).
+        HandshakeError error = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.UpgradeRequired : result.Error;
         HttpResponse response = context.Response;
         response.StatusCode = error.ToStatusCode();
+        if (result.Outcome == HandshakeOutcome.NotWebSocket && HttpProtocol.IsHttp11(context.Request.Protocol))
+        {
+            response.Headers.Upgrade = "websocket";
+            response.Headers.Connection = "Upgrade";
+        }
+
         foreach (KeyValuePair<string, string> header in responseHeaders)
         {
             response.Headers.Append(header.Key, header.Value);

@@ -56,4 +56,13 @@ public enum HandshakeError
 
     /// <summary>The head did not arrive within the handshake timeout. 408.</summary>
     Timeout,
+
+    /// <summary>The server has no WebSocket endpoint at the request's path (the request filter says so). 404.</summary>
+    NotFound,
+
+    /// <summary>
+    /// A plain HTTP request reached an endpoint that speaks only WebSocket. 426 with <c>Upgrade: websocket</c>
+    /// (RFC 9110 section 15.5.22).
+    /// </summary>
+    UpgradeRequired,
 }

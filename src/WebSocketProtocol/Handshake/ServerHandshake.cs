@@ -231,11 +231,14 @@ public static class ServerHandshake
             return HandshakeError.InvalidExtensions;
         }
 
-        if (options.RequestFilter is { } filter && !filter(request))
+        HandshakeError refusal = options.RequestFilter is { } filter ? filter(request) : HandshakeError.None;
+        if (refusal != HandshakeError.None)
         {
             ExtensionNegotiation.DisposeAll(extensions);
             extensions = Array.Empty<WebSocketExtension>();
-            return HandshakeError.RejectedByApplication;
+
+            // A value outside the enum would have no status or description: it refuses as the application's 403.
+            return refusal > HandshakeError.None && refusal <= HandshakeError.UpgradeRequired ? refusal : HandshakeError.RejectedByApplication;
         }
 
         return HandshakeError.None;
@@ -247,6 +250,12 @@ public static class ServerHandshake
         if (error == HandshakeError.UnsupportedVersion)
         {
             responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Version", "13"));
+        }
+
+        if (error.ToStatusCode() == 426 && form == HandshakeForm.Upgrade)
+        {
+            // RFC 9110 section 15.5.22; HTTP/2 and HTTP/3 have no Upgrade header (RFC 9113 section 8.2.2).
+            responseHeaders.Add(new KeyValuePair<string, string>("Upgrade", "websocket"));
         }
         else if (error == HandshakeError.MethodNotAllowed)
         {

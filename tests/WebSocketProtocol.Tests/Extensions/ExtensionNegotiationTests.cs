@@ -182,7 +182,7 @@ public class ExtensionNegotiationTests
     {
         var factory = new ModeFactory();
         WebSocketServerOptions options = ServerWith(factory);
-        options.RequestFilter = _ => false;
+        options.RequestFilter = _ => HandshakeError.RejectedByApplication;
 
         var (result, _, _) = await RunAsync(ValidRequest("Sec-WebSocket-Extensions: x-mode; mode=a"), options);
 

@@ -329,6 +329,22 @@ public class ChatServerTests
     }
 
     [Fact]
+    public async Task An_upgrade_to_a_path_not_served_is_404_and_a_plain_GET_of_a_WebSocket_endpoint_is_426_Upgrade_websocket()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        var missing = await Assert.ThrowsAsync<WebSocketConnectException>(() => ChatTestClient.ConnectAsync(new Uri(server.ChatUri(), "/nope")));
+        Assert.Equal((WebSocketConnectError.HandshakeRefused, 404), (missing.Error, missing.StatusCode));
+
+        using var http = new HttpClient { Timeout = Bound };
+        foreach (string endpoint in new[] { "/echo", "/chat" })
+        {
+            HttpResponseMessage plain = await http.GetAsync(new Uri(server.Origin + endpoint));
+            Assert.Equal(System.Net.HttpStatusCode.UpgradeRequired, plain.StatusCode);
+            Assert.Equal("websocket", Assert.Single(plain.Headers.Upgrade).Name);
+        }
+    }
+
+    [Fact]
     public async Task The_page_and_its_files_are_served_on_the_same_port_with_a_content_security_policy()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync();

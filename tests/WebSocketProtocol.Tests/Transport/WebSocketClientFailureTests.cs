@@ -159,7 +159,7 @@ public sealed class WebSocketClientFailureTests
     [Fact]
     public async Task This_librarys_server_refusing_the_request_gives_HandshakeRefused_with_403()
     {
-        var options = new WebSocketServerOptions { RequestFilter = _ => false };
+        var options = new WebSocketServerOptions { RequestFilter = _ => HandshakeError.RejectedByApplication };
         await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(async (transport, cancellationToken) =>
             Assert.Equal(HandshakeOutcome.Rejected, (await HandshakeNegotiator.AcceptAsync(transport.Input, transport.Output, options, cancellationToken)).Outcome));
 
