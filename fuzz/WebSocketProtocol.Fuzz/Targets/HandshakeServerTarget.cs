@@ -119,7 +119,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
         {
             return await HandshakeNegotiator.AcceptAsync(input, output, options).ConfigureAwait(false);
         }
-        catch (WebSocketHandshakeException exception)
+        catch (WebSocketConnectException exception)
         {
             throw new FuzzFindingException($"The server handshake threw instead of answering: {exception.Message}");
         }
