@@ -167,8 +167,29 @@ public static class HandshakeNegotiator
         }
 
         options ??= new WebSocketClientOptions();
+        HandshakeObservation? observation = HandshakeObservation.TryStartClient(uri);
+        try
+        {
+            ClientHandshakeResult result = await ConnectCoreAsync(input, output, uri, options, observation, cancellationToken).ConfigureAwait(false);
+            observation?.Complete(result);
+            return result;
+        }
+        catch (WebSocketConnectException exception) when (observation is not null)
+        {
+            observation.Fail(exception.StatusCode ?? 0, exception.Error.ToString());
+            throw;
+        }
+        catch (Exception exception) when (observation is not null && exception is OperationCanceledException or ArgumentException)
+        {
+            observation.Fail(0, exception is OperationCanceledException ? "Canceled" : exception.GetType().Name);
+            throw;
+        }
+    }
+
+    private static async ValueTask<ClientHandshakeResult> ConnectCoreAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions options, HandshakeObservation? observation, CancellationToken cancellationToken)
+    {
         byte[] key = new byte[WebSocketAccept.KeyLength];
-        ClientHandshake.WriteRequest(output, uri, options, key);
+        ClientHandshake.WriteRequest(output, uri, options, key, observation);
         using CancellationTokenSource? timeout = CreateTimeout(options.HandshakeTimeout, cancellationToken);
         CancellationToken token = timeout?.Token ?? cancellationToken;
         try

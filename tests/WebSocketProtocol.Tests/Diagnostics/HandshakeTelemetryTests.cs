@@ -113,6 +113,76 @@ public sealed class HandshakeTelemetryTests
         Assert.Equal(ActivityStatusCode.Error, activity.Status);
     }
 
+    [Fact]
+    public async Task A_client_handshake_sends_its_trace_context_so_the_servers_handshake_continues_the_clients_trace()
+    {
+        using var telemetry = new TelemetryCollector();
+        using var application = new Activity("application work").Start();
+        var options = new WebSocketServerOptions();
+        options.SubProtocols.Add("chat.v1");
+        var client = new WebSocketClientOptions();
+        client.SubProtocols.Add("chat.v1");
+
+        (ServerHandshakeResult server, ClientHandshakeResult accepted) = await ClientAndServerAsync(options, client);
+
+        Assert.Equal(HandshakeOutcome.Accepted, server.Outcome);
+        Assert.Equal("chat.v1", accepted.SubProtocol);
+        Activity clientActivity = Assert.Single(telemetry.Activities, a => a.Kind == ActivityKind.Client);
+        Activity serverActivity = Assert.Single(telemetry.Activities, a => a.Kind == ActivityKind.Server);
+        Assert.Equal(application.TraceId, clientActivity.TraceId);
+        Assert.Equal(application.SpanId, clientActivity.ParentSpanId);
+        Assert.Equal(clientActivity.TraceId, serverActivity.TraceId);
+        Assert.Equal(clientActivity.SpanId, serverActivity.ParentSpanId);
+        Assert.Equal("accepted", clientActivity.GetTagItem("websocket.handshake.outcome"));
+        Assert.Equal("chat.v1", clientActivity.GetTagItem("websocket.subprotocol"));
+        Assert.Same(application, Activity.Current);
+
+        Assert.Equal(1, telemetry.Sum("websocket.handshakes", ("websocket.role", "client"), ("websocket.handshake.outcome", "accepted"), ("http.response.status_code", 101)));
+        Assert.Equal(1, telemetry.Sum("websocket.handshakes", ("websocket.role", "server"), ("websocket.handshake.outcome", "accepted"), ("http.response.status_code", 101)));
+        Assert.Single(telemetry.Of("websocket.handshake.duration"), m => m.Has(("websocket.role", "client")));
+    }
+
+    [Fact]
+    public async Task A_client_handshake_the_server_refuses_is_counted_with_its_status_and_logged()
+    {
+        using var telemetry = new TelemetryCollector();
+        var options = new WebSocketServerOptions { RequestFilter = _ => false };
+
+        await Assert.ThrowsAsync<WebSocketConnectException>(() => ClientAndServerAsync(options, new WebSocketClientOptions()));
+
+        Assert.Equal(1, telemetry.Sum("websocket.handshakes", ("websocket.role", "client"), ("websocket.handshake.outcome", "rejected"), ("http.response.status_code", 403)));
+        EventWrittenEventArgs refusal = Assert.Single(telemetry.Events, e => e.EventName == "HandshakeRefused" && (string?)e.Payload![0] == "client");
+        Assert.Equal(403, refusal.Payload![1]);
+        Assert.Equal(nameof(WebSocketConnectError.HandshakeRefused), refusal.Payload[2]);
+        Activity clientActivity = Assert.Single(telemetry.Activities, a => a.Kind == ActivityKind.Client);
+        Assert.Equal(ActivityStatusCode.Error, clientActivity.Status);
+    }
+
+    /// <summary>A client handshake (the library's, over a socket's pipes) against a server handshake on the other end.</summary>
+    private static async Task<(ServerHandshakeResult Server, ClientHandshakeResult Client)> ClientAndServerAsync(WebSocketServerOptions options, WebSocketClientOptions client)
+    {
+        using var deadline = new CancellationTokenSource(Bound);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await connecting.ConnectAsync(listener.LocalEndPoint!, deadline.Token);
+        using Socket accepted = await listener.AcceptAsync(deadline.Token);
+        using var serverStream = new NetworkStream(accepted, ownsSocket: false);
+        using var clientStream = new NetworkStream(connecting, ownsSocket: false);
+        Task<ServerHandshakeResult> server = HandshakeNegotiator.AcceptAsync(PipeReader.Create(serverStream), PipeWriter.Create(serverStream), options, accepted.RemoteEndPoint, deadline.Token).AsTask();
+        var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}/chat");
+        try
+        {
+            ClientHandshakeResult result = await HandshakeNegotiator.ConnectAsync(PipeReader.Create(clientStream), PipeWriter.Create(clientStream), uri, client, deadline.Token);
+            return (await server, result);
+        }
+        finally
+        {
+            await server.WaitAsync(deadline.Token);
+        }
+    }
+
     private static string RequestFor(string kind) => kind switch
     {
         "accepted" => Upgrade("/"),
