@@ -96,6 +96,22 @@ public static class ServerHandshake
             throw new ArgumentNullException(nameof(responseHeaders));
         }
 
+        // The hosting server has read the request and continued its trace already: the handshake's activity is a child
+        // of the current one (its request's), so no trace context is read here.
+        HandshakeObservation? observation = HandshakeObservation.TryStart(WebSocketRole.Server);
+        if (observation is not null)
+        {
+            observation.Path = request.Path;
+        }
+
+        ServerHandshakeResult result = NegotiateParsed(request, options, responseHeaders);
+        observation?.Complete(result);
+        return result;
+    }
+
+    private static ServerHandshakeResult NegotiateParsed(HttpRequestInfo request, WebSocketServerOptions options, ICollection<KeyValuePair<string, string>> responseHeaders)
+    {
+
         HandshakeError layoutError = ParsedRequestHead.TryCreate(request, options, out ParsedRequestHead head);
         if (layoutError != HandshakeError.None)
         {
