@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
+using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.Diagnostics;
@@ -19,7 +20,7 @@ namespace WebSocketProtocol.Tests.Diagnostics;
 /// each outcome and status is counted and timed, a refusal is logged with its reason and peer, and the handshake's
 /// activity continues the W3C trace context the request brought.
 /// </summary>
-[Collection(TelemetryCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class HandshakeTelemetryTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);

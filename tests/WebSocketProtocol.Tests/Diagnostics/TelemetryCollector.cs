@@ -5,13 +5,14 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Diagnostics.Tracing;
 using System.Linq;
+using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Diagnostics;
 
 /// <summary>
 /// Everything the library publishes while it lives: measurements of the "WebSocketProtocol" meter (MeterListener),
 /// its activities (ActivityListener, every one recorded) and its log (EventListener, verbose). The listeners are
-/// process-wide, so the tests using it run in <see cref="TelemetryCollection"/>, alone.
+/// process-wide, so the tests using it run in <see cref="RunsAloneCollection"/>, alone.
 /// </summary>
 internal sealed class TelemetryCollector : IDisposable
 {
@@ -93,11 +94,4 @@ internal sealed class TelemetryCollector : IDisposable
             }
         }
     }
-}
-
-/// <summary>Tests that listen to the library's process-wide telemetry run alone, so no other test's connections count.</summary>
-[Xunit.CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TelemetryCollection
-{
-    public const string Name = "Telemetry";
 }
