@@ -124,7 +124,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
             return path == "/echo" ? HandshakeError.None : HandshakeError.NotFound;
         };
 
-        ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, _stopping);
+        ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, context.RemoteEndPoint, _stopping);
         return (handshake, path, room);
     }
 

@@ -2,11 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Pipelines;
+using System.Net;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Extensions;
 using WebSocketProtocol.Handshake;
@@ -89,11 +92,17 @@ public static class WebSocketProtocolHttpContextExtensions
         HttpRequestInfo request = RequestHead.Read(context, extendedConnect ? connect!.Protocol : null);
         var responseHeaders = new List<KeyValuePair<string, string>>(5);
         ServerHandshakeResult result = ServerHandshake.Negotiate(request, options, responseHeaders);
+        ILogger logger = Logger(context);
+        EndPoint? peer = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
         if (result.Outcome != HandshakeOutcome.Accepted)
         {
+            HandshakeError refusal = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.MalformedRequest : result.Error;
+            WebSocketLog.HandshakeRefused(logger, refusal.ToStatusCode(), refusal, peer, context.Request.Path.Value ?? string.Empty);
             await RefuseAsync(context, result, responseHeaders).ConfigureAwait(false);
             return null;
         }
+
+        WebSocketLog.Accepted(logger, peer, context.Request.Path.Value ?? string.Empty, result.SubProtocol, result.Extensions.Count);
 
         Stream transport;
         try
@@ -121,6 +130,11 @@ public static class WebSocketProtocolHttpContextExtensions
         (PipeReader input, PipeWriter output) = UpgradedStreamPipes.Create(transport);
         return new WebSocketConnection(input, output, connectionOptions, result.SubProtocol, result.Extensions);
     }
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices?.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory
+            ? factory.CreateLogger(WebSocketLog.Category)
+            : NullLogger.Instance;
 
     /// <summary>Sends the response that switches the request over and returns the stream that carries the frames.</summary>
     private static async ValueTask<Stream> SwitchProtocolsAsync(HttpContext context, IHttpExtendedConnectFeature? extendedConnect)

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using WebSocketProtocol.Diagnostics;
 using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
@@ -20,7 +21,11 @@ public static class ClientHandshake
     /// <param name="uri">The WebSocket URI: host, port, path and query are taken from it.</param>
     /// <param name="options">SubProtocols, Origin and extra headers.</param>
     /// <param name="key">At least <see cref="WebSocketAccept.KeyLength"/> bytes; receives the key sent.</param>
-    public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key)
+    public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key) =>
+        WriteRequest(output, uri, options, key, observation: null);
+
+    /// <summary>The request of <see cref="WriteRequest(IBufferWriter{byte}, Uri, WebSocketClientOptions, Span{byte})"/>, with the W3C trace context of <paramref name="observation"/>'s activity (or the current one).</summary>
+    internal static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key, HandshakeObservation? observation)
     {
         if (output is null)
         {
@@ -60,9 +65,17 @@ public static class ClientHandshake
         }
 
         ExtensionNegotiation.WriteOffer(output, options.ExtensionList);
+        bool traced = false;
         foreach (KeyValuePair<string, string> header in options.HeaderList)
         {
             WriteHeader(output, header.Key, header.Value);
+            traced |= string.Equals(header.Key, "traceparent", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!traced)
+        {
+            // The server can continue this side's trace (W3C Trace Context), unless the application sent a context itself.
+            HandshakeObservation.WriteTraceContext(output, observation, WriteHeader);
         }
 
         WriteText(output, "\r\n");

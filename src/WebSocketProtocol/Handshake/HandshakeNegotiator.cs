@@ -1,9 +1,11 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Diagnostics;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -22,10 +24,21 @@ public static class HandshakeNegotiator
     /// <param name="output">The connection's outgoing bytes.</param>
     /// <param name="options">The server's policy and limits.</param>
     /// <param name="cancellationToken">Abandons the handshake.</param>
-#if NET6_0_OR_GREATER
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    public static async ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, CancellationToken cancellationToken = default)
+#pragma warning disable RS0027 // The overload below adds the peer without a default: it is the one for hosts that know it.
+    public static ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, CancellationToken cancellationToken = default) =>
+        AcceptAsync(input, output, options, remoteEndPoint: null, cancellationToken);
+#pragma warning restore RS0027
+
+    /// <summary>
+    /// The handshake of <see cref="AcceptAsync(PipeReader, PipeWriter, WebSocketServerOptions, CancellationToken)"/>, told
+    /// the peer's address, which the log's handshake refusals name.
+    /// </summary>
+    /// <param name="input">The connection's incoming bytes.</param>
+    /// <param name="output">The connection's outgoing bytes.</param>
+    /// <param name="options">The server's policy and limits.</param>
+    /// <param name="remoteEndPoint">The peer, as the transport knows it; <see langword="null"/> when unknown.</param>
+    /// <param name="cancellationToken">Abandons the handshake.</param>
+    public static ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
     {
         if (input is null)
         {
@@ -42,6 +55,28 @@ public static class HandshakeNegotiator
             throw new ArgumentNullException(nameof(options));
         }
 
+        HandshakeObservation? observation = HandshakeObservation.TryStart(WebSocketRole.Server, remoteEndPoint);
+        ValueTask<ServerHandshakeResult> accept = AcceptCoreAsync(input, output, options, observation, cancellationToken);
+        if (observation is null)
+        {
+            return accept;
+        }
+
+        return ObservedAsync(accept, observation);
+
+        static async ValueTask<ServerHandshakeResult> ObservedAsync(ValueTask<ServerHandshakeResult> accept, HandshakeObservation observation)
+        {
+            ServerHandshakeResult result = await accept.ConfigureAwait(false);
+            observation.Complete(result);
+            return result;
+        }
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private static async ValueTask<ServerHandshakeResult> AcceptCoreAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, HandshakeObservation? observation, CancellationToken cancellationToken)
+    {
         var scanner = new HttpHeadScanner(options.MaxRequestLineLength, options.MaxHeaderCount, options.MaxHeadLength);
         CancellationTokenSource? timeout = null;
         try
@@ -68,7 +103,7 @@ public static class HandshakeNegotiator
                 if (status == HeadScanStatus.Complete)
                 {
                     ReadOnlySequence<byte> head = buffer.Slice(0, scanner.HeadLength);
-                    ServerHandshakeResult result = NegotiateHead(head, options, output);
+                    ServerHandshakeResult result = NegotiateHead(head, options, output, observation);
                     input.AdvanceTo(head.End);
                     if (result.Outcome == HandshakeOutcome.Rejected)
                     {
@@ -132,8 +167,29 @@ public static class HandshakeNegotiator
         }
 
         options ??= new WebSocketClientOptions();
+        HandshakeObservation? observation = HandshakeObservation.TryStartClient(uri);
+        try
+        {
+            ClientHandshakeResult result = await ConnectCoreAsync(input, output, uri, options, observation, cancellationToken).ConfigureAwait(false);
+            observation?.Complete(result);
+            return result;
+        }
+        catch (WebSocketConnectException exception) when (observation is not null)
+        {
+            observation.Fail(exception.StatusCode ?? 0, exception.Error.ToString());
+            throw;
+        }
+        catch (Exception exception) when (observation is not null && exception is OperationCanceledException or ArgumentException)
+        {
+            observation.Fail(0, exception is OperationCanceledException ? "Canceled" : exception.GetType().Name);
+            throw;
+        }
+    }
+
+    private static async ValueTask<ClientHandshakeResult> ConnectCoreAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions options, HandshakeObservation? observation, CancellationToken cancellationToken)
+    {
         byte[] key = new byte[WebSocketAccept.KeyLength];
-        ClientHandshake.WriteRequest(output, uri, options, key);
+        ClientHandshake.WriteRequest(output, uri, options, key, observation);
         using CancellationTokenSource? timeout = CreateTimeout(options.HandshakeTimeout, cancellationToken);
         CancellationToken token = timeout?.Token ?? cancellationToken;
         try
@@ -185,11 +241,11 @@ public static class HandshakeNegotiator
         }
     }
 
-    private static ServerHandshakeResult NegotiateHead(in ReadOnlySequence<byte> head, WebSocketServerOptions options, PipeWriter output)
+    private static ServerHandshakeResult NegotiateHead(in ReadOnlySequence<byte> head, WebSocketServerOptions options, PipeWriter output, HandshakeObservation? observation)
     {
         if (head.IsSingleSegment)
         {
-            return ServerHandshake.Negotiate(head.First.Span, options, output);
+            return ServerHandshake.Negotiate(head.First.Span, options, output, observation);
         }
 
         // A head spread over segments is gathered once (it is at most MaxHeadLength) into pooled memory.
@@ -198,7 +254,7 @@ public static class HandshakeNegotiator
         try
         {
             head.CopyTo(gathered);
-            return ServerHandshake.Negotiate(gathered.AsSpan(0, length), options, output);
+            return ServerHandshake.Negotiate(gathered.AsSpan(0, length), options, output, observation);
         }
         finally
         {
