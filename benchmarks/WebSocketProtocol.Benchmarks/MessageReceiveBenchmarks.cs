@@ -12,7 +12,7 @@ namespace WebSocketProtocol.Benchmarks;
 
 /// <summary>
 /// A server receiving whole binary messages (one masked frame each) from a replaying reader, the way an application loop
-/// does: with <see cref="WebSocketConnection.ReceiveMessageAsync"/> (the message in a pooled buffer of the connection's),
+/// does: with <see cref="WebSocketConnection.ReceiveMessageAsync"/> (the message a lease on a pooled buffer, disposed),
 /// and with <see cref="WebSocketConnection.ReceiveAsync"/> into the caller's buffer; against ManagedWebSocket receiving
 /// the same bytes into the caller's buffer. Times are per message.
 /// </summary>
@@ -119,7 +119,7 @@ public class MessageReceiveBenchmarks
         long total = 0;
         for (int i = 0; i < MessagesPerInvoke; i++)
         {
-            WebSocketMessage message = await connection.ReceiveMessageAsync().ConfigureAwait(false);
+            using WebSocketMessage message = await connection.ReceiveMessageAsync().ConfigureAwait(false);
             total += message.Data.Length;
         }
 
@@ -128,7 +128,7 @@ public class MessageReceiveBenchmarks
 
     private int ReceiveMessageLength(byte[] expected)
     {
-        WebSocketMessage message = _connection.ReceiveMessageAsync().AsTask().GetAwaiter().GetResult();
+        using WebSocketMessage message = _connection.ReceiveMessageAsync().AsTask().GetAwaiter().GetResult();
         return message.Data.Span.SequenceEqual(expected) ? message.Data.Length : -1;
     }
 }

@@ -96,7 +96,11 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     }
 });
 
+builder.Services.AddSingleton<ChatMetrics>();
 WebApplication app = builder.Build();
+
+// The observable gauges are created with the metrics object: make it now, not when something first asks for it.
+app.Services.GetRequiredService<ChatMetrics>();
 await app.StartAsync();
 int port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
     .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal)).Port).First();

@@ -11,7 +11,8 @@ namespace ChatServer;
 
 /// <summary>
 /// The chat page (wwwroot, embedded in the assembly) over plain HTTP/1.1 on the WebSocket port: GET or HEAD of a known
-/// file, 404 for anything else, and the connection closed after each answer. The page may run only its own script and
+/// file, 426 for a WebSocket endpoint asked without an upgrade, 404 for anything else, and the connection closed after
+/// each answer. The page may run only its own script and
 /// connect only to its own server (Content-Security-Policy).
 /// </summary>
 internal static class StaticFiles
@@ -31,16 +32,25 @@ internal static class StaticFiles
     public static Task AnswerMisdirectedAsync(PipeWriter output) =>
         WriteAsync(output, "421 Misdirected Request", "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("This server does not answer to that host name.\n"), withBody: true);
 
-    public static Task AnswerAsync(PipeWriter output, HttpRequestInfo request)
+    public static Task AnswerAsync(PipeWriter output, HttpRequestInfo request, bool isWebSocketPath)
     {
         byte[] body;
         string status;
         string contentType;
+        bool upgradeRequired = false;
         if (request.Method is "GET" or "HEAD" && Files.TryGetValue(request.Path, out var file))
         {
             body = Read(file.Resource);
             status = "200 OK";
             contentType = file.ContentType;
+        }
+        else if (isWebSocketPath)
+        {
+            // RFC 9110 section 15.5.22: the endpoint exists but speaks another protocol, named in Upgrade.
+            body = Encoding.UTF8.GetBytes("This endpoint speaks only WebSocket: send an upgrade request.\n");
+            status = "426 Upgrade Required";
+            contentType = "text/plain; charset=utf-8";
+            upgradeRequired = true;
         }
         else
         {
@@ -49,16 +59,16 @@ internal static class StaticFiles
             contentType = "text/plain; charset=utf-8";
         }
 
-        return WriteAsync(output, status, contentType, body, withBody: request.Method != "HEAD");
+        return WriteAsync(output, status, contentType, body, withBody: request.Method != "HEAD", upgradeRequired);
     }
 
-    private static async Task WriteAsync(PipeWriter output, string status, string contentType, byte[] body, bool withBody)
+    private static async Task WriteAsync(PipeWriter output, string status, string contentType, byte[] body, bool withBody, bool upgradeRequired = false)
     {
         // connect-src 'self' covers the page's own ws: and wss: origin (CSP Level 3); no other host, however reached.
         string head = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n" +
             "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n" +
             "Content-Security-Policy: default-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'\r\n" +
-            "Connection: close\r\n\r\n";
+            (upgradeRequired ? "Upgrade: websocket\r\nConnection: Upgrade, close\r\n\r\n" : "Connection: close\r\n\r\n");
         await output.WriteAsync(Encoding.ASCII.GetBytes(head));
         if (withBody)
         {

@@ -63,7 +63,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
             HttpRequestInfo request = handshake.Request!;
             if (_hosts.Allows(request.GetHeader("Host")))
             {
-                await StaticFiles.AnswerAsync(context.Transport.Output, request);
+                await StaticFiles.AnswerAsync(context.Transport.Output, request, IsWebSocketPath(request.Path));
             }
             else
             {
@@ -111,22 +111,25 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
             // A Host that is not ours is a DNS rebinding page talking to a server on this machine: 403.
             if (!_hosts.Allows(request.GetHeader("Host")))
             {
-                return false;
+                return HandshakeError.RejectedByApplication;
             }
 
             path = request.GetPathString();
             if (path == "/chat")
             {
                 room = RoomFromQuery(request.Query) ?? string.Empty;
-                return ChatEndpoint.IsValidRoomName(room);
+                return ChatEndpoint.IsValidRoomName(room) ? HandshakeError.None : HandshakeError.RejectedByApplication;
             }
 
-            return path == "/echo";
+            return path == "/echo" ? HandshakeError.None : HandshakeError.NotFound;
         };
 
-        ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, _stopping);
+        ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(context.Transport.Input, context.Transport.Output, handshakeOptions, context.RemoteEndPoint, _stopping);
         return (handshake, path, room);
     }
+
+    /// <summary>The paths that speak only WebSocket: a plain request there gets 426, not 404.</summary>
+    private static bool IsWebSocketPath(string path) => path is "/chat" or "/echo";
 
     private static WebSocketConnectionOptions WithTimers(WebSocketConnectionOptions options, ServerTimers timers)
     {

@@ -2,11 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Pipelines;
+using System.Net;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Extensions;
 using WebSocketProtocol.Handshake;
@@ -46,8 +49,8 @@ public static class WebSocketProtocolHttpContextExtensions
     /// 200 over HTTP/2) and returns the connection, with the agreed subprotocol and extensions (permessage-deflate when
     /// <see cref="WebSocketServerOptions.Extensions"/> holds a <see cref="WebSocketProtocol.Extensions.Deflate.PerMessageDeflateServerFactory"/>
     /// and the client offered it). Otherwise the error response is written (400, 403 for a refused origin, 426 with
-    /// <c>Sec-WebSocket-Version: 13</c> for another version, and so on; 400 for a request that is no WebSocket handshake at
-    /// all) and <see langword="null"/> comes back.
+    /// <c>Sec-WebSocket-Version: 13</c> for another version, and so on; 426 with <c>Upgrade: websocket</c> for a plain
+    /// request that is no WebSocket handshake at all) and <see langword="null"/> comes back.
     /// </summary>
     /// <remarks>
     /// The connection lives on the request: keep the endpoint running until the connection is done, then dispose it and
@@ -89,11 +92,17 @@ public static class WebSocketProtocolHttpContextExtensions
         HttpRequestInfo request = RequestHead.Read(context, extendedConnect ? connect!.Protocol : null);
         var responseHeaders = new List<KeyValuePair<string, string>>(5);
         ServerHandshakeResult result = ServerHandshake.Negotiate(request, options, responseHeaders);
+        ILogger logger = Logger(context);
+        EndPoint? peer = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
         if (result.Outcome != HandshakeOutcome.Accepted)
         {
+            HandshakeError refusal = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.MalformedRequest : result.Error;
+            WebSocketLog.HandshakeRefused(logger, refusal.ToStatusCode(), refusal, peer, context.Request.Path.Value ?? string.Empty);
             await RefuseAsync(context, result, responseHeaders).ConfigureAwait(false);
             return null;
         }
+
+        WebSocketLog.Accepted(logger, peer, context.Request.Path.Value ?? string.Empty, result.SubProtocol, result.Extensions.Count);
 
         Stream transport;
         try
@@ -122,6 +131,11 @@ public static class WebSocketProtocolHttpContextExtensions
         return new WebSocketConnection(input, output, connectionOptions, result);
     }
 
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices?.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory
+            ? factory.CreateLogger(WebSocketLog.Category)
+            : NullLogger.Instance;
+
     /// <summary>Sends the response that switches the request over and returns the stream that carries the frames.</summary>
     private static async ValueTask<Stream> SwitchProtocolsAsync(HttpContext context, IHttpExtendedConnectFeature? extendedConnect)
     {
@@ -143,10 +157,17 @@ public static class WebSocketProtocolHttpContextExtensions
 
     private static async Task RefuseAsync(HttpContext context, ServerHandshakeResult result, List<KeyValuePair<string, string>> responseHeaders)
     {
-        // A plain request sent to a WebSocket endpoint is not a handshake at all: the same 400 as a malformed one.
-        HandshakeError error = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.MalformedRequest : result.Error;
+        // A plain request sent to a WebSocket endpoint is not a handshake at all: 426 says what the endpoint speaks, with
+        // the Upgrade header RFC 9110 section 15.5.22 asks for (HTTP/1.1 only: HTTP/2 has no Upgrade, RFC 9113 section 8.2.2).
+        HandshakeError error = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.UpgradeRequired : result.Error;
         HttpResponse response = context.Response;
         response.StatusCode = error.ToStatusCode();
+        if (result.Outcome == HandshakeOutcome.NotWebSocket && HttpProtocol.IsHttp11(context.Request.Protocol))
+        {
+            response.Headers.Upgrade = "websocket";
+            response.Headers.Connection = "Upgrade";
+        }
+
         foreach (KeyValuePair<string, string> header in responseHeaders)
         {
             response.Headers.Append(header.Key, header.Value);

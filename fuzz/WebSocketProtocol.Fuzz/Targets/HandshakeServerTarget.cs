@@ -77,7 +77,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
     }
 
     /// <summary>An application filter that looks at every part of the request, as one might, and lets it through.</summary>
-    private static bool ReadEverything(HandshakeRequest request)
+    private static HandshakeError ReadEverything(HandshakeRequest request)
     {
         int total = request.Path.Length + request.Query.Length + request.Method.Length;
         for (int i = 0; i < request.HeaderCount; i++)
@@ -85,7 +85,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
             total += request.GetHeaderName(i).Length + request.GetHeaderValue(i).Length;
         }
 
-        return total >= 0;
+        return total >= 0 ? HandshakeError.None : HandshakeError.RejectedByApplication;
     }
 
     private static Answer Accept(ReadOnlySpan<byte> request, WebSocketServerOptions options, int setting, ref ChunkPlan plan)
@@ -119,7 +119,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
         {
             return await HandshakeNegotiator.AcceptAsync(input, output, options).ConfigureAwait(false);
         }
-        catch (WebSocketHandshakeException exception)
+        catch (WebSocketConnectException exception)
         {
             throw new FuzzFindingException($"The server handshake threw instead of answering: {exception.Message}");
         }

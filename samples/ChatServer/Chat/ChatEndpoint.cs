@@ -48,7 +48,7 @@ internal sealed class ChatEndpoint
         {
             while (true)
             {
-                WebSocketMessage message = await connection.ReceiveMessageAsync(stopping).ConfigureAwait(false);
+                using WebSocketMessage message = await connection.ReceiveMessageAsync(stopping).ConfigureAwait(false);
                 if (message.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -65,6 +65,7 @@ internal sealed class ChatEndpoint
                 {
                     if (!joinAttempts.TryTake() || !address.TryJoin())
                     {
+                        ChatMetrics.Refused("join");
                         member.Send(ChatProtocol.Error("rate-limited", "Too many joins: wait a moment before joining again."));
                         continue;
                     }
@@ -172,6 +173,7 @@ internal sealed class ChatEndpoint
             case { Type: "message", Text: { } text }:
                 if (!limiter.TryTake())
                 {
+                    ChatMetrics.Refused("message");
                     member.Send(ChatProtocol.Error("rate-limited", $"Slow down: at most {_arguments.MessagesPerSecond.ToString(CultureInfo.InvariantCulture)} messages a second. That one was not sent."));
                     break;
                 }
@@ -179,6 +181,7 @@ internal sealed class ChatEndpoint
                 // Many connections from one address share its rate: opening more does not buy more.
                 if (!address.TryPost())
                 {
+                    ChatMetrics.Refused("address-message");
                     member.Send(ChatProtocol.Error("rate-limited", $"Slow down: at most {_arguments.AddressMessagesPerSecond.ToString(CultureInfo.InvariantCulture)} messages a second from one address. That one was not sent."));
                     break;
                 }

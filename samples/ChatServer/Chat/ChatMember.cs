@@ -49,6 +49,7 @@ internal sealed class ChatMember
 
         if (Interlocked.Exchange(ref _cutOff, 1) == 0)
         {
+            ChatMetrics.MemberCutOff();
             _outbound.Writer.TryComplete();
             _ = CutOffAsync();
         }

@@ -43,6 +43,24 @@ internal sealed class RoomRegistry
         }
     }
 
+    /// <summary>Members in rooms, joins under way included.</summary>
+    public int MemberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int members = 0;
+                foreach (OccupiedRoom room in _occupied.Values)
+                {
+                    members += room.Occupants;
+                }
+
+                return members;
+            }
+        }
+    }
+
     /// <summary>Emptied rooms kept for their history.</summary>
     public int KeptCount
     {

@@ -37,6 +37,9 @@ internal sealed class ConnectionCap
     /// <summary>Connections held now.</summary>
     public int Open => Volatile.Read(ref _open);
 
+    /// <summary>Raised for each connection refused (for the server's metrics).</summary>
+    public event Action? Refusing;
+
     /// <summary>Connections refused since the server started.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
@@ -102,6 +105,7 @@ internal sealed class ConnectionCap
 
     private void NoteRefusal()
     {
+        Refusing?.Invoke();
         long refused = Interlocked.Increment(ref _refused);
         long now = Stopwatch.GetTimestamp();
         long last = Interlocked.Read(ref _lastReport);

@@ -140,9 +140,10 @@ public sealed partial class WebSocketConnection
             {
                 await _input.WaitForEndAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (InvalidOperationException)
+            catch (Exception exception) when (ConnectionOutput.IsTransportFailure(exception))
             {
-                // The input was already released by a failure path.
+                // Released already by a failure path, or the server's end came as a reset or a TLS stream cut short: both
+                // close frames went across, so the closing handshake is complete however the transport ended.
             }
         }
 

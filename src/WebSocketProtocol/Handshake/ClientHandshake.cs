@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using WebSocketProtocol.Diagnostics;
 using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
@@ -20,7 +21,11 @@ public static class ClientHandshake
     /// <param name="uri">The WebSocket URI: host, port, path and query are taken from it.</param>
     /// <param name="options">SubProtocols, Origin and extra headers.</param>
     /// <param name="key">At least <see cref="WebSocketAccept.KeyLength"/> bytes; receives the key sent.</param>
-    public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key)
+    public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key) =>
+        WriteRequest(output, uri, options, key, observation: null);
+
+    /// <summary>The request of <see cref="WriteRequest(IBufferWriter{byte}, Uri, WebSocketClientOptions, Span{byte})"/>, with the W3C trace context of <paramref name="observation"/>'s activity (or the current one).</summary>
+    internal static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key, HandshakeObservation? observation)
     {
         if (output is null)
         {
@@ -60,9 +65,17 @@ public static class ClientHandshake
         }
 
         ExtensionNegotiation.WriteOffer(output, options.ExtensionList);
+        bool traced = false;
         foreach (KeyValuePair<string, string> header in options.HeaderList)
         {
             WriteHeader(output, header.Key, header.Value);
+            traced |= string.Equals(header.Key, "traceparent", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!traced)
+        {
+            // The server can continue this side's trace (W3C Trace Context), unless the application sent a context itself.
+            HandshakeObservation.WriteTraceContext(output, observation, WriteHeader);
         }
 
         WriteText(output, "\r\n");
@@ -70,7 +83,8 @@ public static class ClientHandshake
 
     /// <summary>
     /// Checks a complete response head against the request (RFC 6455 section 4.1, the client's checks 1-6) and returns what
-    /// the server agreed to; throws <see cref="WebSocketHandshakeException"/> with the status and headers otherwise.
+    /// the server agreed to; otherwise throws <see cref="WebSocketConnectException"/> with the rule broken, and the status
+    /// and headers when they were read.
     /// </summary>
     /// <param name="head">The response head, ending with its empty line.</param>
     /// <param name="key">The key the request carried.</param>
@@ -84,31 +98,31 @@ public static class ClientHandshake
 
         if (!TryParseStatusLine(head, out int status, out int fieldsStart))
         {
-            throw Invalid("The response does not start with a valid HTTP/1.1 status line.", 0, null);
+            throw Invalid(WebSocketConnectError.MalformedResponse, "The response does not start with a valid HTTP/1.1 status line.", null, null);
         }
 
         var fields = new HeaderField[Math.Max(options.MaxResponseHeaderCount, 0)];
         int count = HttpHeadParser.ParseFields(head, fieldsStart, fields);
         if (count < 0)
         {
-            throw Invalid("The response head is malformed or has too many header fields.", status, null);
+            throw Invalid(WebSocketConnectError.MalformedResponse, "The response head is malformed or has too many header fields.", status, null);
         }
 
         var response = new HandshakeRequest(head, fields.AsSpan(0, count), default, default, 1, 1, null);
         List<KeyValuePair<string, string>> headers = ToList(response);
         if (status != 101)
         {
-            throw new WebSocketHandshakeException(HandshakeError.NotSwitchingProtocols, $"The server answered {status} instead of 101 Switching Protocols.", status, headers);
+            throw Invalid(WebSocketConnectError.HandshakeRefused, $"The server answered {status} instead of 101 Switching Protocols.", status, headers);
         }
 
         if (!response.HeaderContainsToken("Upgrade"u8, "websocket"u8))
         {
-            throw Invalid("The response's Upgrade header does not list websocket.", status, headers);
+            throw Invalid(WebSocketConnectError.MissingUpgrade, "The response's Upgrade header does not list websocket.", status, headers);
         }
 
         if (!response.HeaderContainsToken("Connection"u8, "Upgrade"u8))
         {
-            throw Invalid("The response's Connection header does not list Upgrade.", status, headers);
+            throw Invalid(WebSocketConnectError.MissingConnectionUpgrade, "The response's Connection header does not list Upgrade.", status, headers);
         }
 
         Span<byte> expected = stackalloc byte[WebSocketAccept.AcceptLength];
@@ -117,7 +131,7 @@ public static class ClientHandshake
             || !response.TryGetHeader("Sec-WebSocket-Accept"u8, out ReadOnlySpan<byte> accept)
             || !accept.SequenceEqual(expected))
         {
-            throw Invalid("Sec-WebSocket-Accept is missing, repeated or wrong for the key sent.", status, headers);
+            throw Invalid(WebSocketConnectError.InvalidAccept, "Sec-WebSocket-Accept is missing, repeated or wrong for the key sent.", status, headers);
         }
 
         string? subprotocol = null;
@@ -126,7 +140,7 @@ public static class ClientHandshake
             subprotocol = response.CountHeader("Sec-WebSocket-Protocol"u8) == 1 ? FindOffered(chosen, options.SubProtocolList) : null;
             if (subprotocol is null)
             {
-                throw Invalid("The server selected a subprotocol the client did not offer.", status, headers);
+                throw Invalid(WebSocketConnectError.InvalidSubProtocol, "The server selected a subprotocol the client did not offer, or more than one.", status, headers);
             }
         }
 
@@ -134,7 +148,7 @@ public static class ClientHandshake
         string? extensionProblem = ExtensionNegotiation.TryAccept(response, options.ExtensionList, out WebSocketExtension[] extensions);
         if (extensionProblem is not null)
         {
-            throw Invalid(extensionProblem, status, headers);
+            throw Invalid(WebSocketConnectError.InvalidExtensions, extensionProblem, status, headers);
         }
 
         return new ClientHandshakeResult(subprotocol, extensions);
@@ -179,8 +193,8 @@ public static class ClientHandshake
         return null;
     }
 
-    private static WebSocketHandshakeException Invalid(string message, int status, List<KeyValuePair<string, string>>? headers) =>
-        new(HandshakeError.InvalidResponse, message, status, headers);
+    private static WebSocketConnectException Invalid(WebSocketConnectError error, string message, int? status, List<KeyValuePair<string, string>>? headers) =>
+        new(error, message, status, headers);
 
     private static List<KeyValuePair<string, string>> ToList(HandshakeRequest response)
     {
@@ -193,7 +207,8 @@ public static class ClientHandshake
         return headers;
     }
 
-    private static void ValidateUri(Uri uri)
+    /// <summary>A WebSocket URI: absolute, <c>ws</c> or <c>wss</c>, without a fragment (RFC 6455 section 3).</summary>
+    internal static void ValidateUri(Uri uri)
     {
         if (uri is null)
         {

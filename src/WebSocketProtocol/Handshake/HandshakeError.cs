@@ -1,6 +1,9 @@
 namespace WebSocketProtocol.Handshake;
 
-/// <summary>Why an opening handshake failed; <see cref="HandshakeErrorExtensions.ToStatusCode"/> gives the HTTP status a server answers with.</summary>
+/// <summary>
+/// Why a server refused an opening handshake; <see cref="HandshakeErrorExtensions.ToStatusCode"/> gives the HTTP status it
+/// answers with. A client's failures are <see cref="WebSocketConnectError"/>.
+/// </summary>
 public enum HandshakeError
 {
     /// <summary>No error.</summary>
@@ -54,9 +57,12 @@ public enum HandshakeError
     /// <summary>The head did not arrive within the handshake timeout. 408.</summary>
     Timeout,
 
-    /// <summary>A client received a response that is not a valid acceptance of its request.</summary>
-    InvalidResponse,
+    /// <summary>The server has no WebSocket endpoint at the request's path (the request filter says so). 404.</summary>
+    NotFound,
 
-    /// <summary>A client received a status other than 101.</summary>
-    NotSwitchingProtocols,
+    /// <summary>
+    /// A plain HTTP request reached an endpoint that speaks only WebSocket. 426 with <c>Upgrade: websocket</c>
+    /// (RFC 9110 section 15.5.22).
+    /// </summary>
+    UpgradeRequired,
 }

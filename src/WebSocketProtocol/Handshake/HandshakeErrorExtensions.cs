@@ -9,9 +9,10 @@ public static class HandshakeErrorExtensions
         HandshakeError.None => 101,
         HandshakeError.RequestLineTooLong or HandshakeError.TooManyHeaders or HandshakeError.HeadTooLarge => 431,
         HandshakeError.MethodNotAllowed => 405,
-        HandshakeError.UnsupportedVersion => 426,
+        HandshakeError.UnsupportedVersion or HandshakeError.UpgradeRequired => 426,
         HandshakeError.OriginNotAllowed or HandshakeError.RejectedByApplication => 403,
         HandshakeError.Timeout => 408,
+        HandshakeError.NotFound => 404,
         _ => 400,
     };
 

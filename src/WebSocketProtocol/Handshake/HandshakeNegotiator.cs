@@ -1,9 +1,11 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Diagnostics;
 
 namespace WebSocketProtocol.Handshake;
 
@@ -22,10 +24,21 @@ public static class HandshakeNegotiator
     /// <param name="output">The connection's outgoing bytes.</param>
     /// <param name="options">The server's policy and limits.</param>
     /// <param name="cancellationToken">Abandons the handshake.</param>
-#if NET6_0_OR_GREATER
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    public static async ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, CancellationToken cancellationToken = default)
+#pragma warning disable RS0027 // The overload below adds the peer without a default: it is the one for hosts that know it.
+    public static ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, CancellationToken cancellationToken = default) =>
+        AcceptAsync(input, output, options, remoteEndPoint: null, cancellationToken);
+#pragma warning restore RS0027
+
+    /// <summary>
+    /// The handshake of <see cref="AcceptAsync(PipeReader, PipeWriter, WebSocketServerOptions, CancellationToken)"/>, told
+    /// the peer's address, which the log's handshake refusals name.
+    /// </summary>
+    /// <param name="input">The connection's incoming bytes.</param>
+    /// <param name="output">The connection's outgoing bytes.</param>
+    /// <param name="options">The server's policy and limits.</param>
+    /// <param name="remoteEndPoint">The peer, as the transport knows it; <see langword="null"/> when unknown.</param>
+    /// <param name="cancellationToken">Abandons the handshake.</param>
+    public static ValueTask<ServerHandshakeResult> AcceptAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
     {
         if (input is null)
         {
@@ -42,6 +55,28 @@ public static class HandshakeNegotiator
             throw new ArgumentNullException(nameof(options));
         }
 
+        HandshakeObservation? observation = HandshakeObservation.TryStart(WebSocketRole.Server, remoteEndPoint);
+        ValueTask<ServerHandshakeResult> accept = AcceptCoreAsync(input, output, options, observation, cancellationToken);
+        if (observation is null)
+        {
+            return accept;
+        }
+
+        return ObservedAsync(accept, observation);
+
+        static async ValueTask<ServerHandshakeResult> ObservedAsync(ValueTask<ServerHandshakeResult> accept, HandshakeObservation observation)
+        {
+            ServerHandshakeResult result = await accept.ConfigureAwait(false);
+            observation.Complete(result);
+            return result;
+        }
+    }
+
+#if NET6_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private static async ValueTask<ServerHandshakeResult> AcceptCoreAsync(PipeReader input, PipeWriter output, WebSocketServerOptions options, HandshakeObservation? observation, CancellationToken cancellationToken)
+    {
         var scanner = new HttpHeadScanner(options.MaxRequestLineLength, options.MaxHeaderCount, options.MaxHeadLength);
         CancellationTokenSource? timeout = null;
         try
@@ -68,7 +103,7 @@ public static class HandshakeNegotiator
                 if (status == HeadScanStatus.Complete)
                 {
                     ReadOnlySequence<byte> head = buffer.Slice(0, scanner.HeadLength);
-                    ServerHandshakeResult result = NegotiateHead(head, options, output);
+                    ServerHandshakeResult result = NegotiateHead(head, options, output, observation);
                     input.AdvanceTo(head.End);
                     if (result.Outcome == HandshakeOutcome.Rejected)
                     {
@@ -107,13 +142,18 @@ public static class HandshakeNegotiator
     /// <summary>
     /// Writes the upgrade request for <paramref name="uri"/>, flushes, and reads and checks the server's response. On success the
     /// pipes carry WebSocket frames, and any bytes the server sent right behind its 101 stay in <paramref name="input"/>.
+    /// Give the result to a <see cref="Connection.WebSocketConnection"/> over the same pipes (client options) so that the
+    /// subprotocol and the extensions agreed apply to its frames.
     /// </summary>
     /// <param name="input">The connection's incoming bytes.</param>
     /// <param name="output">The connection's outgoing bytes.</param>
     /// <param name="uri">The <c>ws://</c> or <c>wss://</c> URI requested.</param>
-    /// <param name="options">What to offer; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">What to offer; <see langword="null"/> for the defaults. Only the handshake's settings are read.</param>
     /// <param name="cancellationToken">Abandons the handshake.</param>
-    /// <exception cref="WebSocketHandshakeException">The server refused or answered something invalid, or the handshake timed out.</exception>
+    /// <exception cref="WebSocketConnectException">
+    /// The server refused or answered something invalid, closed the connection first (or the pipes failed with an
+    /// <see cref="System.IO.IOException"/>), or the handshake timed out.
+    /// </exception>
     public static async ValueTask<ClientHandshakeResult> ConnectAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (input is null)
@@ -127,8 +167,29 @@ public static class HandshakeNegotiator
         }
 
         options ??= new WebSocketClientOptions();
+        HandshakeObservation? observation = HandshakeObservation.TryStartClient(uri);
+        try
+        {
+            ClientHandshakeResult result = await ConnectCoreAsync(input, output, uri, options, observation, cancellationToken).ConfigureAwait(false);
+            observation?.Complete(result);
+            return result;
+        }
+        catch (WebSocketConnectException exception) when (observation is not null)
+        {
+            observation.Fail(exception.StatusCode ?? 0, exception.Error.ToString());
+            throw;
+        }
+        catch (Exception exception) when (observation is not null && exception is OperationCanceledException or ArgumentException)
+        {
+            observation.Fail(0, exception is OperationCanceledException ? "Canceled" : exception.GetType().Name);
+            throw;
+        }
+    }
+
+    private static async ValueTask<ClientHandshakeResult> ConnectCoreAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions options, HandshakeObservation? observation, CancellationToken cancellationToken)
+    {
         byte[] key = new byte[WebSocketAccept.KeyLength];
-        ClientHandshake.WriteRequest(output, uri, options, key);
+        ClientHandshake.WriteRequest(output, uri, options, key, observation);
         using CancellationTokenSource? timeout = CreateTimeout(options.HandshakeTimeout, cancellationToken);
         CancellationToken token = timeout?.Token ?? cancellationToken;
         try
@@ -154,28 +215,37 @@ public static class HandshakeNegotiator
                     }
                 }
 
-                if (status != HeadScanStatus.NeedMore || read.IsCompleted)
+                if (status != HeadScanStatus.NeedMore)
                 {
                     input.AdvanceTo(buffer.End);
-                    throw new WebSocketHandshakeException(
-                        HandshakeError.InvalidResponse,
-                        status == HeadScanStatus.NeedMore ? "The server closed the connection before its response head was complete." : $"The response head is invalid ({status}).");
+                    throw new WebSocketConnectException(WebSocketConnectError.MalformedResponse, $"The response head is invalid ({status}).");
+                }
+
+                if (read.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
+                    throw new WebSocketConnectException(WebSocketConnectError.ConnectionClosed, "The server closed the connection before its response head was complete.");
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
             }
         }
-        catch (OperationCanceledException) when (timeout is not null && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (timeout is not null && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new WebSocketHandshakeException(HandshakeError.Timeout, "The server did not complete the handshake in time.");
+            throw new WebSocketConnectException(WebSocketConnectError.Timeout, "The server did not complete the handshake in time.", innerException: exception);
+        }
+        catch (System.IO.IOException exception)
+        {
+            // A stream's pipes report a reset or a broken connection this way.
+            throw new WebSocketConnectException(WebSocketConnectError.ConnectionClosed, "The connection failed before the server's response head was complete.", innerException: exception);
         }
     }
 
-    private static ServerHandshakeResult NegotiateHead(in ReadOnlySequence<byte> head, WebSocketServerOptions options, PipeWriter output)
+    private static ServerHandshakeResult NegotiateHead(in ReadOnlySequence<byte> head, WebSocketServerOptions options, PipeWriter output, HandshakeObservation? observation)
     {
         if (head.IsSingleSegment)
         {
-            return ServerHandshake.Negotiate(head.First.Span, options, output);
+            return ServerHandshake.Negotiate(head.First.Span, options, output, observation);
         }
 
         // A head spread over segments is gathered once (it is at most MaxHeadLength) into pooled memory.
@@ -184,7 +254,7 @@ public static class HandshakeNegotiator
         try
         {
             head.CopyTo(gathered);
-            return ServerHandshake.Negotiate(gathered.AsSpan(0, length), options, output);
+            return ServerHandshake.Negotiate(gathered.AsSpan(0, length), options, output, observation);
         }
         finally
         {
@@ -192,7 +262,8 @@ public static class HandshakeNegotiator
         }
     }
 
-    private static CancellationTokenSource? CreateTimeout(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A source cancelled by <paramref name="cancellationToken"/> or after <paramref name="timeout"/>; none when the timeout is infinite.</summary>
+    internal static CancellationTokenSource? CreateTimeout(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (timeout == Timeout.InfiniteTimeSpan)
         {

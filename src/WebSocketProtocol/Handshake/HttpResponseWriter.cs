@@ -49,7 +49,9 @@ internal static class HttpResponseWriter
     {
         ReadOnlySpan<byte> body = Describe(error);
         Write(output, StatusLine(error.ToStatusCode()));
-        Write(output, "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"u8);
+        // A 426 names the protocol to switch to (RFC 9110 section 15.5.22), and Upgrade is a connection option (section 7.8).
+        Write(output, error.ToStatusCode() == 426 ? "Connection: Upgrade, close\r\nUpgrade: websocket\r\n"u8 : "Connection: close\r\n"u8);
+        Write(output, "Content-Type: text/plain; charset=utf-8\r\n"u8);
         if (error == HandshakeError.UnsupportedVersion)
         {
             Write(output, "Sec-WebSocket-Version: 13\r\n"u8);
@@ -77,6 +79,7 @@ internal static class HttpResponseWriter
     private static ReadOnlySpan<byte> StatusLine(int status) => status switch
     {
         403 => "HTTP/1.1 403 Forbidden\r\n"u8,
+        404 => "HTTP/1.1 404 Not Found\r\n"u8,
         405 => "HTTP/1.1 405 Method Not Allowed\r\n"u8,
         408 => "HTTP/1.1 408 Request Timeout\r\n"u8,
         426 => "HTTP/1.1 426 Upgrade Required\r\n"u8,
@@ -102,6 +105,8 @@ internal static class HttpResponseWriter
         HandshakeError.RejectedByApplication => "The server refused this WebSocket request."u8,
         HandshakeError.InvalidExtensions => "Sec-WebSocket-Extensions is malformed."u8,
         HandshakeError.Timeout => "The request head did not arrive in time."u8,
+        HandshakeError.NotFound => "There is no WebSocket endpoint at this path."u8,
+        HandshakeError.UpgradeRequired => "This endpoint speaks only WebSocket: send an upgrade request."u8,
         _ => "The request is not a valid WebSocket handshake."u8,
     };
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using WebSocketProtocol.Diagnostics;
 using WebSocketProtocol.Extensions;
 
 namespace WebSocketProtocol.Handshake;
@@ -22,7 +23,11 @@ public static class ServerHandshake
     /// <param name="head">The request head.</param>
     /// <param name="options">The server's policy.</param>
     /// <param name="response">Where the response is written (not flushed).</param>
-    public static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, WebSocketServerOptions options, IBufferWriter<byte> response)
+    public static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, WebSocketServerOptions options, IBufferWriter<byte> response) =>
+        Negotiate(head, options, response, observation: null);
+
+    /// <summary>The handshake of <see cref="Negotiate(ReadOnlySpan{byte}, WebSocketServerOptions, IBufferWriter{byte})"/>, telling <paramref name="observation"/> the request's path and trace context.</summary>
+    internal static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, WebSocketServerOptions options, IBufferWriter<byte> response, HandshakeObservation? observation)
     {
         if (options is null)
         {
@@ -41,7 +46,7 @@ public static class ServerHandshake
             : (rented = ArrayPool<HeaderField>.Shared.Rent(maxFields));
         try
         {
-            ServerHandshakeResult result = Negotiate(head, fields.Slice(0, maxFields), options, response);
+            ServerHandshakeResult result = Negotiate(head, fields.Slice(0, maxFields), options, response, observation);
             if (result.Outcome == HandshakeOutcome.Rejected)
             {
                 HttpResponseWriter.WriteError(response, result.Error);
@@ -90,6 +95,22 @@ public static class ServerHandshake
         {
             throw new ArgumentNullException(nameof(responseHeaders));
         }
+
+        // The hosting server has read the request and continued its trace already: the handshake's activity is a child
+        // of the current one (its request's), so no trace context is read here.
+        HandshakeObservation? observation = HandshakeObservation.TryStart(WebSocketRole.Server);
+        if (observation is not null)
+        {
+            observation.Path = request.Path;
+        }
+
+        ServerHandshakeResult result = NegotiateParsed(request, options, responseHeaders);
+        observation?.Complete(result);
+        return result;
+    }
+
+    private static ServerHandshakeResult NegotiateParsed(HttpRequestInfo request, WebSocketServerOptions options, ICollection<KeyValuePair<string, string>> responseHeaders)
+    {
 
         HandshakeError layoutError = ParsedRequestHead.TryCreate(request, options, out ParsedRequestHead head);
         if (layoutError != HandshakeError.None)
@@ -158,7 +179,7 @@ public static class ServerHandshake
 
     internal static ServerHandshakeResult Reject(HandshakeError error) => new(HandshakeOutcome.Rejected, error, null, null, null);
 
-    private static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, Span<HeaderField> fieldStorage, WebSocketServerOptions options, IBufferWriter<byte> response)
+    private static ServerHandshakeResult Negotiate(ReadOnlySpan<byte> head, Span<HeaderField> fieldStorage, WebSocketServerOptions options, IBufferWriter<byte> response, HandshakeObservation? observation)
     {
         if (head.Length > options.MaxHeadLength)
         {
@@ -186,6 +207,14 @@ public static class ServerHandshake
 
         // A head read off the wire is HTTP/1.x: the upgrade is its only form.
         var request = new HandshakeRequest(head, fieldStorage.Slice(0, fieldCount), method, target, major, minor, null);
+        if (observation is { WantsRequest: true })
+        {
+            // Strings only for a trace being recorded: the W3C trace context of the request becomes the handshake's parent.
+            observation.Path = request.GetPathString();
+            observation.TraceParent = request.GetHeader("traceparent");
+            observation.TraceState = request.GetHeader("tracestate");
+        }
+
         HandshakeHeaderIndex index = HandshakeHeaderIndex.Build(request);
         if (!ServerHandshakeRules.IsUpgradeAttempt(request, index, HandshakeForm.Upgrade))
         {
@@ -231,11 +260,14 @@ public static class ServerHandshake
             return HandshakeError.InvalidExtensions;
         }
 
-        if (options.RequestFilter is { } filter && !filter(request))
+        HandshakeError refusal = options.RequestFilter is { } filter ? filter(request) : HandshakeError.None;
+        if (refusal != HandshakeError.None)
         {
             ExtensionNegotiation.DisposeAll(extensions);
             extensions = Array.Empty<WebSocketExtension>();
-            return HandshakeError.RejectedByApplication;
+
+            // A value outside the enum would have no status or description: it refuses as the application's 403.
+            return refusal > HandshakeError.None && refusal <= HandshakeError.UpgradeRequired ? refusal : HandshakeError.RejectedByApplication;
         }
 
         return HandshakeError.None;
@@ -247,6 +279,12 @@ public static class ServerHandshake
         if (error == HandshakeError.UnsupportedVersion)
         {
             responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Version", "13"));
+        }
+
+        if (error.ToStatusCode() == 426 && form == HandshakeForm.Upgrade)
+        {
+            // RFC 9110 section 15.5.22; HTTP/2 and HTTP/3 have no Upgrade header (RFC 9113 section 8.2.2).
+            responseHeaders.Add(new KeyValuePair<string, string>("Upgrade", "websocket"));
         }
         else if (error == HandshakeError.MethodNotAllowed)
         {

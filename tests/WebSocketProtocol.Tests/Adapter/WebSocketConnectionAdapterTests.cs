@@ -54,9 +54,8 @@ public sealed class WebSocketConnectionAdapterTests
     // README: the client half of the example.
     static async Task<string> SayHelloAsync(Uri uri, CancellationToken cancellationToken)
     {
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, cancellationToken: cancellationToken);
-        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake);
-        using WebSocket socket = new WebSocketConnectionAdapter(connection);
+        WebSocketConnection connection = await WebSocketClient.ConnectAsync(uri, cancellationToken: cancellationToken);
+        using WebSocket socket = new WebSocketConnectionAdapter(connection); // owns the connection, and so the socket
         await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
         var buffer = new byte[1024];
         ValueWebSocketReceiveResult reply = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);

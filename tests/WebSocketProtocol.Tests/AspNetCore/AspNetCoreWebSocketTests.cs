@@ -262,7 +262,7 @@ public sealed class AspNetCoreWebSocketTests
 
     [Theory]
     [MemberData(nameof(HttpVersions))]
-    public async Task A_plain_GET_is_told_apart_by_IsWebSocketProtocolRequest_and_refused_with_400_by_Accept_itself(int httpMajor)
+    public async Task A_plain_GET_is_told_apart_by_IsWebSocketProtocolRequest_and_answered_426_Upgrade_websocket_by_Accept_itself(int httpMajor)
     {
         await using AspNetCoreWebSocketHost host = await AspNetCoreWebSocketHost.StartAsync();
         using var http = new HttpClient(new SocketsHttpHandler());
@@ -273,8 +273,11 @@ public sealed class AspNetCoreWebSocketTests
         Assert.Equal(new Version(httpMajor, httpMajor == 2 ? 0 : 1), checkedFirst.Version);
         Assert.Equal(HttpStatusCode.BadRequest, checkedFirst.StatusCode);
         Assert.Equal("WebSocket only\n", await checkedFirst.Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.BadRequest, acceptedBlindly.StatusCode);
-        Assert.Equal("The request is not a valid WebSocket handshake.\n", await acceptedBlindly.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UpgradeRequired, acceptedBlindly.StatusCode);
+        Assert.Equal("This endpoint speaks only WebSocket: send an upgrade request.\n", await acceptedBlindly.Content.ReadAsStringAsync());
+
+        // RFC 9110 section 15.5.22 over HTTP/1.1; HTTP/2 has no Upgrade header field (RFC 9113 section 8.2.2).
+        Assert.Equal(httpMajor == 1 ? "websocket" : null, acceptedBlindly.Headers.Upgrade.SingleOrDefault()?.Name);
     }
 
     [Fact]

@@ -103,36 +103,36 @@ public class ClientHandshakeTests
     {
         byte[] key = Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey);
         string accept = HandshakeHarness.RfcAccept;
-        object[] Case(string name, string response, HandshakeError error, int status) => new object[] { name, response, error, status };
+        object[] Case(string name, string response, WebSocketConnectError error, int? status) => new object[] { name, response, error, status! };
 
-        yield return Case("404 with headers", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Why: nope\r\n\r\n", HandshakeError.NotSwitchingProtocols, 404);
-        yield return Case("200 instead of 101", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", HandshakeError.NotSwitchingProtocols, 200);
-        yield return Case("wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("accept twice", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing upgrade", $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing connection", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("subprotocol not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: other\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("two subprotocols", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat, chat\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("extension not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("HTTP/1.0 status line", $"HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("garbage status line", "ICY 200 OK\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("two-digit status", "HTTP/1.1 20 OK\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("space before colon", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade : websocket\r\n\r\n", HandshakeError.InvalidResponse, 101);
+        yield return Case("404 with headers", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Why: nope\r\n\r\n", WebSocketConnectError.HandshakeRefused, 404);
+        yield return Case("200 instead of 101", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", WebSocketConnectError.HandshakeRefused, 200);
+        yield return Case("wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("missing accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("accept twice", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("missing upgrade", $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MissingUpgrade, 101);
+        yield return Case("missing connection", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MissingConnectionUpgrade, 101);
+        yield return Case("subprotocol not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: other\r\n\r\n", WebSocketConnectError.InvalidSubProtocol, 101);
+        yield return Case("two subprotocols", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat, chat\r\n\r\n", WebSocketConnectError.InvalidSubProtocol, 101);
+        yield return Case("extension not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", WebSocketConnectError.InvalidExtensions, 101);
+        yield return Case("HTTP/1.0 status line", $"HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("garbage status line", "ICY 200 OK\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("two-digit status", "HTTP/1.1 20 OK\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("space before colon", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade : websocket\r\n\r\n", WebSocketConnectError.MalformedResponse, 101);
         _ = key;
     }
 
     [Theory]
     [MemberData(nameof(BadResponses))]
-    public void Each_bad_response_fails_with_a_typed_error_carrying_the_status(string name, string response, HandshakeError error, int status)
+    public void Each_bad_response_fails_with_the_rule_it_breaks_and_the_status(string name, string response, WebSocketConnectError error, int? status)
     {
         var options = new WebSocketClientOptions();
         options.SubProtocols.Add("chat");
 
-        var exception = Assert.Throws<WebSocketHandshakeException>(() =>
+        var exception = Assert.Throws<WebSocketConnectException>(() =>
             ClientHandshake.ValidateResponse(Encoding.Latin1.GetBytes(response), Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey), options));
 
-        Assert.True(error == exception.Error, name);
+        Assert.True(error == exception.Error, $"{name}: {exception.Error}");
         Assert.Equal(status, exception.StatusCode);
         if (status == 404)
         {
@@ -178,23 +178,24 @@ public class ClientHandshakeTests
         var toClient = new Pipe();
         var options = new WebSocketClientOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(200) };
 
-        var error = await Assert.ThrowsAsync<WebSocketHandshakeException>(() =>
+        var error = await Assert.ThrowsAsync<WebSocketConnectException>(() =>
             HandshakeNegotiator.ConnectAsync(toClient.Reader, toServer.Writer, new Uri("ws://localhost/"), options).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Equal(HandshakeError.Timeout, error.Error);
+        Assert.Equal(WebSocketConnectError.Timeout, error.Error);
+        Assert.Null(error.StatusCode);
     }
 
     [Fact]
-    public async Task A_server_that_closes_mid_response_fails_the_client_with_an_invalid_response()
+    public async Task A_server_that_closes_mid_response_fails_the_client_with_ConnectionClosed()
     {
         var toServer = new Pipe();
         var toClient = new Pipe();
         await toClient.Writer.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"));
         await toClient.Writer.CompleteAsync();
 
-        var error = await Assert.ThrowsAsync<WebSocketHandshakeException>(() =>
+        var error = await Assert.ThrowsAsync<WebSocketConnectException>(() =>
             HandshakeNegotiator.ConnectAsync(toClient.Reader, toServer.Writer, new Uri("ws://localhost/")).AsTask());
 
-        Assert.Equal(HandshakeError.InvalidResponse, error.Error);
+        Assert.Equal(WebSocketConnectError.ConnectionClosed, error.Error);
     }
 }

@@ -225,7 +225,7 @@ public class ServerHandshakeFieldsTests
         {
             request.TryGetHeader(":protocol"u8, out ReadOnlySpan<byte> protocol);
             seen = $"{Encoding.ASCII.GetString(request.Method)} {request.GetTargetString()} {request.VersionMajor} {Encoding.ASCII.GetString(protocol)} {request.SelectedSubProtocol} {request.GetHeader("X-Token")}";
-            return false;
+            return HandshakeError.RejectedByApplication;
         };
 
         var (result, headers) = Negotiate(Http2With(Field("Sec-WebSocket-Protocol", "chat"), Field("X-Token", "abc")), options);

@@ -108,7 +108,7 @@ public class ServerHandshakeTableTests
                     break;
                 case HandshakeOutcome.Rejected:
                     Assert.StartsWith($"HTTP/1.1 {error.ToStatusCode()} ", response, StringComparison.Ordinal);
-                    Assert.Contains("\r\nConnection: close\r\n", response, StringComparison.Ordinal);
+                    Assert.Contains(error.ToStatusCode() == 426 ? "\r\nConnection: Upgrade, close\r\n" : "\r\nConnection: close\r\n", response, StringComparison.Ordinal);
                     AssertContentLengthMatches(response);
                     break;
                 default:

@@ -96,7 +96,7 @@ public class ServerHandshakeTests
         {
             request.TryGetHeader("x-token"u8, out ReadOnlySpan<byte> token);
             seen = $"{request.GetPathString()}|{Encoding.ASCII.GetString(request.Query)}|{request.SelectedSubProtocol}|{request.GetHeader("Origin")}|{Encoding.ASCII.GetString(token)}";
-            return token.SequenceEqual("secret"u8);
+            return token.SequenceEqual("secret"u8) ? HandshakeError.None : HandshakeError.RejectedByApplication;
         };
 
         var (accepted, _, _) = await RunAsync(ValidRequest("Origin: http://elsewhere", "Sec-WebSocket-Protocol: chat", "X-Token: secret"), options);
@@ -107,6 +107,44 @@ public class ServerHandshakeTests
         Assert.Equal(HandshakeError.RejectedByApplication, refused.Error);
         Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", response, StringComparison.Ordinal);
         Assert.Equal("/chat|room=a|||wrong", seen);
+    }
+
+    [Fact]
+    public async Task The_request_filter_refuses_a_path_it_does_not_serve_with_404_and_says_so_in_the_body()
+    {
+        var options = new WebSocketServerOptions { RequestFilter = request => request.GetPathString() == "/chat" ? HandshakeError.None : HandshakeError.NotFound };
+
+        var (served, _, _) = await RunAsync(ValidRequest(), options);
+        var (missing, response, _) = await RunAsync(ValidRequest().Replace("GET /chat?room=a ", "GET /nope ", StringComparison.Ordinal), options);
+
+        Assert.Equal(HandshakeOutcome.Accepted, served.Outcome);
+        Assert.Equal(HandshakeError.NotFound, missing.Error);
+        Assert.Equal(404, missing.StatusCode);
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", response, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nThere is no WebSocket endpoint at this path.\n", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_filter_returning_a_value_outside_the_enum_refuses_with_403()
+    {
+        var options = new WebSocketServerOptions { RequestFilter = _ => (HandshakeError)1000 };
+
+        var (result, response, _) = await RunAsync(ValidRequest(), options);
+
+        Assert.Equal(HandshakeError.RejectedByApplication, result.Error);
+        Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_426_names_websocket_in_Upgrade_as_RFC_9110_asks()
+    {
+        var (result, response, _) = await RunAsync(ValidRequest().Replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8", StringComparison.Ordinal), new WebSocketServerOptions());
+
+        Assert.Equal(HandshakeError.UnsupportedVersion, result.Error);
+        Assert.StartsWith("HTTP/1.1 426 Upgrade Required\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("\r\nUpgrade: websocket\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("\r\nConnection: Upgrade, close\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("\r\nSec-WebSocket-Version: 13\r\n", response, StringComparison.Ordinal);
     }
 
     [Theory]

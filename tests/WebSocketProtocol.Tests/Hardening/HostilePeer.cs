@@ -171,7 +171,8 @@ internal sealed class HostilePeer : IDisposable
     public async Task<HttpResponseHead> ReadRefusalAsync()
     {
         HttpResponseHead response = await ReadResponseHeadAsync();
-        Assert.Equal("close", response.Header("Connection"));
+        // "close", with "Upgrade" before it on a 426 (RFC 9110 section 15.5.22).
+        Assert.EndsWith("close", response.Header("Connection"), StringComparison.Ordinal);
         int length = int.Parse(response.Header("Content-Length") ?? "-1", CultureInfo.InvariantCulture);
         await ReadExactlyAsync(length);
         _start += length;

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Framing;
+using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 using Xunit;
 using static WebSocketProtocol.Tests.Interop.InteropPeers;
@@ -509,9 +510,9 @@ public sealed class ConnectionInteropTests
     {
         await using KestrelConnectionPeer kestrel = await KestrelConnectionPeer.StartAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
         using var timeout = new CancellationTokenSource(Timeout);
-        // Straight on the transport's pipes (no tap), as an application would use it.
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(kestrel.Uri, null, timeout.Token).WaitAsync(Timeout);
-        using var connection = new WebSocketConnection(transport.Input, transport.Output, ConnectionInterop.ClientOptions());
+        // Straight on the transport (no tap), as an application would use it.
+        var options = new WebSocketClientOptions { Connection = ConnectionInterop.ClientOptions() };
+        using WebSocketConnection connection = await WebSocketClient.ConnectAsync(kestrel.Uri, options, timeout.Token).WaitAsync(Timeout);
 
         // Nobody receives on our side, so Kestrel's pings go unanswered and it aborts the connection after a second.
         Exception? aborted = await Record.ExceptionAsync(() => kestrel.Session.WaitAsync(Timeout));

@@ -51,7 +51,7 @@ public sealed class NodeWsInteropTests
             string? subprotocol;
             ReceivedMessage echo, close;
             ReceivedMessage? afterClose;
-            using (WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(uri, ChatClientOptions(), timeout.Token))
+            using (WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(uri, ChatClientOptions(), timeout.Token))
             {
                 subprotocol = connection.Handshake.SubProtocol;
                 var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
@@ -90,7 +90,7 @@ public sealed class NodeWsInteropTests
             byte[] message = InteropFrames.Pattern(64 * 1024);
             ReceivedMessage echo, close;
             ReceivedMessage? afterClose;
-            using (WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(uri, ChatClientOptions(), timeout.Token))
+            using (WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(uri, ChatClientOptions(), timeout.Token))
             {
                 var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
                 var writer = new FrameWriter(connection.Output, WebSocketRole.Client);

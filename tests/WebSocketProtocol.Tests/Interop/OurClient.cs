@@ -51,7 +51,7 @@ internal sealed class OurClient : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(Timeout);
-        WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, options, timeout.Token).WaitAsync(Timeout);
+        WebSocketClientConnection transport = await WebSocketClient.ConnectTransportAsync(uri, options, timeout.Token).WaitAsync(Timeout);
         return new OurClient(transport, tapSent);
     }
 

@@ -321,11 +321,27 @@ public class ChatServerTests
     public async Task A_page_of_another_origin_is_refused_with_403_unless_allowed()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync("--allowed-origin", "http://allowed.example");
-        var refused = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => ChatTestClient.ConnectAsync(server.ChatUri(), "http://evil.example"));
-        Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<WebSocketConnectException>(() => ChatTestClient.ConnectAsync(server.ChatUri(), "http://evil.example"));
+        Assert.Equal((WebSocketConnectError.HandshakeRefused, 403), (refused.Error, refused.StatusCode));
 
         using ChatTestClient sameOrigin = await ChatTestClient.ConnectAsync(server.ChatUri(), server.Origin);
         using ChatTestClient allowed = await ChatTestClient.ConnectAsync(server.ChatUri(), "http://allowed.example");
+    }
+
+    [Fact]
+    public async Task An_upgrade_to_a_path_not_served_is_404_and_a_plain_GET_of_a_WebSocket_endpoint_is_426_Upgrade_websocket()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync();
+        var missing = await Assert.ThrowsAsync<WebSocketConnectException>(() => ChatTestClient.ConnectAsync(new Uri(server.ChatUri(), "/nope")));
+        Assert.Equal((WebSocketConnectError.HandshakeRefused, 404), (missing.Error, missing.StatusCode));
+
+        using var http = new HttpClient { Timeout = Bound };
+        foreach (string endpoint in new[] { "/echo", "/chat" })
+        {
+            HttpResponseMessage plain = await http.GetAsync(new Uri(server.Origin + endpoint));
+            Assert.Equal(System.Net.HttpStatusCode.UpgradeRequired, plain.StatusCode);
+            Assert.Equal("websocket", Assert.Single(plain.Headers.Upgrade).Name);
+        }
     }
 
     [Fact]
