@@ -50,6 +50,6 @@ public sealed class ReadmeExampleTests
         Assert.Equal(WebSocketMessageType.Text, type);
         Assert.Equal("hello from the README", Encoding.UTF8.GetString(echoed));
         Assert.StartsWith("permessage-deflate", client.HttpResponseHeaders!["Sec-WebSocket-Extensions"].Single(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+        Assert.Equal(HttpStatusCode.UpgradeRequired, plain.StatusCode);
     }
 }

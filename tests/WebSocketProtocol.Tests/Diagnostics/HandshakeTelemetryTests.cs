@@ -147,7 +147,7 @@ public sealed class HandshakeTelemetryTests
     public async Task A_client_handshake_the_server_refuses_is_counted_with_its_status_and_logged()
     {
         using var telemetry = new TelemetryCollector();
-        var options = new WebSocketServerOptions { RequestFilter = _ => false };
+        var options = new WebSocketServerOptions { RequestFilter = _ => HandshakeError.RejectedByApplication };
 
         await Assert.ThrowsAsync<WebSocketConnectException>(() => ClientAndServerAsync(options, new WebSocketClientOptions()));
 
