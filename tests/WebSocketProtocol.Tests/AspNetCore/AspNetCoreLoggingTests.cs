@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -16,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using WebSocketProtocol.AspNetCore;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Tests.Interop;
+using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.AspNetCore;
@@ -94,29 +94,5 @@ public sealed class AspNetCoreLoggingTests
         Assert.Contains(refused, e => e.Message.Contains("400", StringComparison.Ordinal));
         Assert.Equal(3, mine.Length);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
-    }
-
-    private sealed class LogCollector : ILoggerProvider
-    {
-        public ConcurrentQueue<Entry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        public sealed record Entry(string Category, LogLevel Level, string Message);
-
-        private sealed class Logger(LogCollector collector, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                collector.Entries.Enqueue(new Entry(category, logLevel, formatter(state, exception)));
-        }
     }
 }
