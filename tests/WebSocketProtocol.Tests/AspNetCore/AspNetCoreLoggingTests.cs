@@ -91,7 +91,7 @@ public sealed class AspNetCoreLoggingTests
         LogCollector.Entry[] refused = mine.Where(e => e.Level == LogLevel.Information).ToArray();
         Assert.Equal(2, refused.Length);
         Assert.Contains(refused, e => e.Message.Contains("403", StringComparison.Ordinal) && e.Message.Contains(nameof(HandshakeError.OriginNotAllowed), StringComparison.Ordinal) && e.Message.Contains("127.0.0.1", StringComparison.Ordinal));
-        Assert.Contains(refused, e => e.Message.Contains("400", StringComparison.Ordinal));
+        Assert.Contains(refused, e => e.Message.Contains("426", StringComparison.Ordinal) && e.Message.Contains(nameof(HandshakeError.UpgradeRequired), StringComparison.Ordinal));
         Assert.Equal(3, mine.Length);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
     }
