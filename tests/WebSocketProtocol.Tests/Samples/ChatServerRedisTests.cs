@@ -166,6 +166,42 @@ public sealed class ChatServerRedisTests
     }
 
     [Fact]
+    public async Task A_message_id_is_echoed_across_servers_and_a_message_sent_again_with_its_id_on_another_server_is_stored_once()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        await ChatMessageIds.AssertStoredOnceAsync(a.ChatUri("ids"), b.ChatUri("ids"));
+    }
+
+    [Fact]
+    public async Task Redis_takes_a_configuration_string_with_several_endpoints_and_a_password_and_a_bad_one_is_refused_at_start()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync(password: "s3cret");
+        // The first endpoint has nothing behind it: the client finds the one that answers.
+        string configuration = $"127.0.0.1:{ChatServerProcess.FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)},{redis.Endpoint},password=s3cret";
+        await using ChatServerProcess a = await ChatServerProcess.StartAsync("--redis", configuration);
+        await using ChatServerProcess b = await ChatServerProcess.StartAsync("--redis", configuration);
+        Assert.DoesNotContain(a.Process.Output, line => line.Contains("s3cret", StringComparison.Ordinal));
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("secured"), "alice");
+        var (bob, bobJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri("secured"), "bob");
+        using (alice)
+        using (bob)
+        {
+            Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobJoined));
+            await alice.SayAsync("through a password");
+            Assert.Equal(("alice", "through a password"), Line(await bob.SkipUntilAsync("message")));
+        }
+
+        foreach (string bad in new[] { "127.0.0.1:6379,nonsense=1", "password=only" })
+        {
+            await using Support.ChildProcess refused = Support.ChildProcess.StartSample("ChatServer", "--port", "0", "--redis", bad);
+            Assert.Equal(2, await refused.WaitForExitAsync(Bound));
+            Assert.Contains("--redis takes a StackExchange.Redis configuration", refused.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_member_whose_name_someone_else_holds_in_redis_at_the_heartbeat_is_told_name_lost_and_closed_with_1008()
     {
         await using RedisServerProcess redis = await RedisServerProcess.StartAsync();

@@ -24,11 +24,13 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly bool _appendOnly;
     private readonly int? _replicaOf;
+    private readonly string? _password;
     private ChildProcess? _process;
     private bool _paused;
 
-    private RedisServerProcess(int port, DirectoryInfo directory, bool appendOnly, int? replicaOf)
+    private RedisServerProcess(int port, DirectoryInfo directory, bool appendOnly, int? replicaOf, string? password)
     {
+        _password = password;
         Port = port;
         _directory = directory;
         _appendOnly = appendOnly;
@@ -46,11 +48,12 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     /// <summary>
     /// Starts a server. With <paramref name="appendOnly"/> every write goes to an append-only file first (fsync once a
     /// second; a SIGKILL loses nothing Redis answered, the file being written before the answer), so a kill and a start
-    /// again keep the data; with <paramref name="replicaOf"/> it replicates the server on that port.
+    /// again keep the data; with <paramref name="replicaOf"/> it replicates the server on that port; with
+    /// <paramref name="password"/> clients must give it.
     /// </summary>
-    public static async Task<RedisServerProcess> StartAsync(bool appendOnly = false, int? replicaOf = null)
+    public static async Task<RedisServerProcess> StartAsync(bool appendOnly = false, int? replicaOf = null, string? password = null)
     {
-        var redis = new RedisServerProcess(ChatServerProcess.FreeLoopbackPort(), Directory.CreateTempSubdirectory("chat-redis-"), appendOnly, replicaOf);
+        var redis = new RedisServerProcess(ChatServerProcess.FreeLoopbackPort(), Directory.CreateTempSubdirectory("chat-redis-"), appendOnly, replicaOf, password);
         try
         {
             await redis.StartAgainAsync().ConfigureAwait(false);
@@ -105,6 +108,11 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty,
             "--appendonly", _appendOnly ? "yes" : "no", "--appendfsync", "everysec", "--dir", _directory.FullName,
         };
+        if (_password is not null)
+        {
+            arguments.AddRange(["--requirepass", _password]);
+        }
+
         if (_replicaOf is int master)
         {
             arguments.AddRange(["--replicaof", "127.0.0.1", master.ToString(CultureInfo.InvariantCulture)]);
@@ -128,7 +136,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     public async Task<string> CommandAsync(params string[] command)
     {
         await using ChildProcess cli = ChildProcess.StartExecutable(
-            FindProgram("redis-cli"), ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command]);
+            FindProgram("redis-cli"), [.. _password is null ? [] : new[] { "--no-auth-warning", "-a", _password }, "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command]);
         int exit = await cli.WaitForExitAsync(StartTimeout).ConfigureAwait(false);
         if (exit != 0)
         {
