@@ -133,10 +133,14 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs one command through <c>redis-cli</c> against this server and returns what it printed.</summary>
-    public async Task<string> CommandAsync(params string[] command)
+    public Task<string> CommandAsync(params string[] command) => CommandAsync(Port, _password, command);
+
+    /// <summary>Runs one command through <c>redis-cli</c> against the server (or Sentinel) on <paramref name="port"/>.</summary>
+    public static async Task<string> CommandAsync(int port, string? password, params string[] command)
     {
+        string[] authentication = password is null ? [] : ["--no-auth-warning", "-a", password];
         await using ChildProcess cli = ChildProcess.StartExecutable(
-            FindProgram("redis-cli"), [.. _password is null ? [] : new[] { "--no-auth-warning", "-a", _password }, "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command]);
+            FindProgram("redis-cli"), [.. authentication, "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), .. command]);
         int exit = await cli.WaitForExitAsync(StartTimeout).ConfigureAwait(false);
         if (exit != 0)
         {

@@ -85,6 +85,23 @@ internal sealed class ChatTraffic : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (a Redis command, say) as <see cref="UntilAsync(Func{bool}, TimeSpan?)"/> does.</summary>
+    public static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan? bound = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (bound ?? SettleBound);
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     private async Task SendAsync(ChatParticipant sender)
     {
         while (!_stopping.IsCancellationRequested)
