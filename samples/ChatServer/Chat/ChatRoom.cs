@@ -23,11 +23,10 @@ internal sealed class ChatRoom : IChatRoom
     {
         Name = name;
         _historyLimit = historyLimit;
-        _recentIds = new RecentMessageKeys(RecentIdsPerHistoryMessage * historyLimit);
+        // As many as the history holds: a retry is recognised across the room's last messages, and a room kept for its
+        // history (RoomRegistry) costs no more than its history does.
+        _recentIds = new RecentMessageKeys(historyLimit);
     }
-
-    /// <summary>Message ids remembered per message of history: a retry is recognised across this many messages.</summary>
-    public const int RecentIdsPerHistoryMessage = 10;
 
     public string Name { get; }
 

@@ -21,6 +21,9 @@ internal sealed class RedisChatNode : IAsyncDisposable
     /// <summary>Events a room's log keeps, at most, per message of history (and at least the history's messages).</summary>
     public const int LogEventsPerHistoryMessage = 10;
 
+    /// <summary>Message ids a room remembers in Redis per message of history: a retry is recognised across this many messages.</summary>
+    public const int MessageIdsPerHistoryMessage = 10;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly ConcurrentDictionary<RedisChatRoom, bool> _rooms = new();
     private readonly string _nodeId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
@@ -42,7 +45,7 @@ internal sealed class RedisChatNode : IAsyncDisposable
         PollInterval = arguments.Heartbeat;
         HistoryLimit = historyLimit;
         LogLimit = LogEventsPerHistoryMessage * historyLimit;
-        MessageIdLimit = ChatRoom.RecentIdsPerHistoryMessage * historyLimit;
+        MessageIdLimit = MessageIdsPerHistoryMessage * historyLimit;
         MaxKeptHistory = maxKeptHistory;
         _heartbeat = new RedisPresenceHeartbeat(Rooms, arguments.Heartbeat, log);
         redis.ConnectionFailed += (_, e) => log($"Redis connection lost ({e.ConnectionType}, {e.EndPoint}): {e.FailureType}");
@@ -74,7 +77,7 @@ internal sealed class RedisChatNode : IAsyncDisposable
     /// <summary>Events each room's log keeps at most (about: Redis trims it in whole blocks).</summary>
     public int LogLimit { get; }
 
-    /// <summary>Message ids each room remembers, to store a retried message once.</summary>
+    /// <summary>Message ids each room remembers in Redis, to store a retried message once.</summary>
     public int MessageIdLimit { get; }
 
     /// <summary>Messages kept in all, across every server, by the rooms everyone has left.</summary>

@@ -35,7 +35,8 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
         Name = name;
         _node = node;
         Keys = new RedisRoomKeys(name);
-        _delivered = new RecentMessageKeys(node.MessageIdLimit);
+        // Only a second line of defence (Redis stores a message once): the history's worth is enough.
+        _delivered = new RecentMessageKeys(node.HistoryLimit);
     }
 
     /// <inheritdoc/>
@@ -94,7 +95,7 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
 
         // The room has a member: its history no longer counts among the emptied rooms' (not awaited; a failure only
         // leaves it counted until it empties again).
-        _ = MarkOccupiedAsync();
+        _ = RedisEmptiedRooms.MarkOccupiedAsync(_node, Name);
         return JoinOutcome.Joined;
     }
 
@@ -242,7 +243,7 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
             long kept = (long)result[2];
             if (left == 0 && kept > 0)
             {
-                _ = MarkEmptiedAsync(kept);
+                _ = RedisEmptiedRooms.MarkEmptiedAsync(_node, Name, kept);
             }
 
             return true;
@@ -369,47 +370,6 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
         member.Member.Send(ChatProtocol.Error("name-lost", $"Someone else took the name {member.Name} while the chat's shared store was away."));
         // Not awaited: the heartbeat goes on renewing the other members' names while this one's close goes out.
         _ = member.Member.CloseAfterQueuedAsync(CloseStatus.PolicyViolation, "Your name was taken while the chat store was away", NameLostCloseTimeout);
-    }
-
-    /// <summary>
-    /// The room is empty and keeps <paramref name="messages"/>: it joins the emptied rooms, and the least recently emptied
-    /// ones past the limit on their messages together are forgotten (their history, log and counter dropped).
-    /// </summary>
-    private async Task MarkEmptiedAsync(long messages)
-    {
-        try
-        {
-            RedisResult dropped = await _node.Database.ScriptEvaluateAsync(
-                RedisChatScripts.MarkEmptied,
-                [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
-                [Name, messages, _node.MaxKeptHistory, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
-            foreach (string room in (string[])dropped!)
-            {
-                var keys = new RedisRoomKeys(room);
-                await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Forget, [keys.Members, keys.History, keys.Sequence, keys.Log, keys.MessageIds]).ConfigureAwait(false);
-            }
-        }
-        catch (Exception exception)
-        {
-            // The room is not counted among the emptied: its history stays until someone leaves it empty again.
-            _node.Log($"Room {Name}: marking it emptied failed ({RedisFailures.Describe(exception)})");
-        }
-    }
-
-    private async Task MarkOccupiedAsync()
-    {
-        try
-        {
-            await _node.Database.ScriptEvaluateAsync(
-                RedisChatScripts.MarkOccupied,
-                [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
-                [Name]).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            // The room stays counted as emptied; the most it costs is being forgotten while occupied, which Forget refuses.
-            _node.Log($"Room {Name}: marking it occupied failed ({RedisFailures.Describe(exception)})");
-        }
     }
 
     /// <summary>Starts this room's reader unless it runs already; false if Redis could not be reached (nothing was done).</summary>
