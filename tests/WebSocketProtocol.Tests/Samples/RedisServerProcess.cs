@@ -25,12 +25,14 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     private readonly bool _appendOnly;
     private readonly int? _replicaOf;
     private readonly string? _password;
+    private readonly (string Certificate, string Key)? _tls;
     private ChildProcess? _process;
     private bool _paused;
 
-    private RedisServerProcess(int port, DirectoryInfo directory, bool appendOnly, int? replicaOf, string? password)
+    private RedisServerProcess(int port, DirectoryInfo directory, bool appendOnly, int? replicaOf, string? password, (string Certificate, string Key)? tls)
     {
         _password = password;
+        _tls = tls;
         Port = port;
         _directory = directory;
         _appendOnly = appendOnly;
@@ -49,11 +51,12 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     /// Starts a server. With <paramref name="appendOnly"/> every write goes to an append-only file first (fsync once a
     /// second; a SIGKILL loses nothing Redis answered, the file being written before the answer), so a kill and a start
     /// again keep the data; with <paramref name="replicaOf"/> it replicates the server on that port; with
-    /// <paramref name="password"/> clients must give it.
+    /// <paramref name="password"/> clients must give it; with <paramref name="tls"/> (PEM files of a certificate and its
+    /// key) it speaks TLS only, on <see cref="Port"/>, and asks clients for no certificate.
     /// </summary>
-    public static async Task<RedisServerProcess> StartAsync(bool appendOnly = false, int? replicaOf = null, string? password = null)
+    public static async Task<RedisServerProcess> StartAsync(bool appendOnly = false, int? replicaOf = null, string? password = null, (string Certificate, string Key)? tls = null)
     {
-        var redis = new RedisServerProcess(ChatServerProcess.FreeLoopbackPort(), Directory.CreateTempSubdirectory("chat-redis-"), appendOnly, replicaOf, password);
+        var redis = new RedisServerProcess(ChatServerProcess.FreeLoopbackPort(), Directory.CreateTempSubdirectory("chat-redis-"), appendOnly, replicaOf, password, tls);
         try
         {
             await redis.StartAgainAsync().ConfigureAwait(false);
@@ -103,14 +106,20 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             throw new InvalidOperationException("redis-server is running already.");
         }
 
+        string port = Port.ToString(CultureInfo.InvariantCulture);
         var arguments = new List<string>
         {
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty,
+            "--port", _tls is null ? port : "0", "--bind", "127.0.0.1", "--save", string.Empty,
             "--appendonly", _appendOnly ? "yes" : "no", "--appendfsync", "everysec", "--dir", _directory.FullName,
         };
         if (_password is not null)
         {
             arguments.AddRange(["--requirepass", _password]);
+        }
+
+        if (_tls is var (certificate, key))
+        {
+            arguments.AddRange(["--tls-port", port, "--tls-cert-file", certificate, "--tls-key-file", key, "--tls-auth-clients", "no"]);
         }
 
         if (_replicaOf is int master)
