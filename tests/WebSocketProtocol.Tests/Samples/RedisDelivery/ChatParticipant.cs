@@ -29,6 +29,7 @@ internal sealed class ChatParticipant : IAsyncDisposable
     private readonly HashSet<string> _toldPending = new(StringComparer.Ordinal);
     private readonly List<string> _unmatchedErrors = new();
     private readonly List<string> _presence = new();
+    private readonly List<string> _failures = new();
     private readonly Task _reading;
     private int _next;
 
@@ -99,6 +100,18 @@ internal sealed class ChatParticipant : IAsyncDisposable
             lock (_gate)
             {
                 return _unmatchedErrors.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The errors that failed this member's messages, as received.</summary>
+    public IReadOnlyList<string> Failures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failures.ToArray();
             }
         }
     }
@@ -218,6 +231,7 @@ internal sealed class ChatParticipant : IAsyncDisposable
                     break;
                 case "error" when id is not null && _textById.ContainsKey(id):
                     _failed.Add(id);
+                    _failures.Add(message.ToString());
                     break;
                 case "error":
                     _unmatchedErrors.Add(message.ToString());

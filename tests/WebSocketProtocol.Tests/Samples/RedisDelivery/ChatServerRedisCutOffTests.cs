@@ -76,15 +76,17 @@ public sealed class ChatServerRedisCutOffTests
         }
     }
 
-    /// <summary>Says <paramref name="count"/> messages and waits (bounded) until each is acknowledged.</summary>
+    /// <summary>Says <paramref name="count"/> messages, at most 64 unanswered at a time, and waits (bounded) until each is acknowledged.</summary>
     private static async Task SayAndAwaitAsync(ChatParticipant talker, int count)
     {
         int target = talker.Acknowledged.Count + count;
         for (int i = 0; i < count; i++)
         {
+            // As a client that waits for answers: a server takes a bounded number of one member's messages at once.
+            Assert.True(await ChatTraffic.UntilAsync(() => talker.Unsettled < 64, Bound), $"{talker.Unsettled} unsettled");
             await talker.SendNextAsync();
         }
 
-        Assert.True(await ChatTraffic.UntilAsync(() => talker.Acknowledged.Count >= target, Bound), $"{talker.Acknowledged.Count} of {target} acknowledged");
+        Assert.True(await ChatTraffic.UntilAsync(() => talker.Acknowledged.Count >= target, Bound), $"{talker.Acknowledged.Count} of {target} acknowledged, {talker.Failed.Count} failed ({string.Join("; ", talker.Failures.Distinct().Take(3))}), closed: {talker.Closed}");
     }
 }
