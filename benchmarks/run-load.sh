@@ -3,7 +3,7 @@
 # scenarios against every server in turn (interleaved) for several rounds, stops every server by its PID and prints the
 # medians with ratios to the Kestrel reference (ManagedWebSocket), server CPU per message included.
 #
-#   benchmarks/run-load.sh [--rounds N] [--quick] [--full] [--servers "sample kestrel raw node"] [--idle "1000 10000"]
+#   benchmarks/run-load.sh [--rounds N] [--quick] [--full] [--servers "sample kestrel raw node bun"] [--idle "1000 10000"]
 #                          [--broadcast "100 1000"] [--broadcast-rounds N] [--out DIR] [--no-build]
 #
 # --rounds N   rounds of every echo scenario on every server (default 3), after one unmeasured warm-up run per server
@@ -11,15 +11,16 @@
 # --full       the whole echo matrix of issue 7 (1, 64, 512 connections x 1, 16 in flight x 16 B, 1 KiB, 64 KiB x text,
 #              binary: 36 scenarios, about 45 minutes per round); the default is the targeted scenarios plus W=1
 #              latency and text (7 scenarios)
-# --servers    which servers, in this order (default all four): sample = samples/ChatServer /echo (this library),
+# --servers    which servers, in this order (default all five): sample = samples/ChatServer /echo (this library),
 #              kestrel = benchmarks/KestrelReferenceServer, raw = benchmarks/RawEchoServer (the bound, on the same
-#              transport settings as the sample: Kestrel with its pool of 32 KiB blocks and 256 KiB of output room), node = Node ws.
+#              transport settings as the sample: Kestrel with its pool of 32 KiB blocks and 256 KiB of output room), node = Node ws,
+#              bun = Bun's built-in server (uWebSockets; benchmarks/bun/bun-server.js, Bun installed from npm into the scratch folder).
 #              Not in the default: sockets = the bound on bare sockets, without Kestrel or pipes; kestrel-large = the
 #              Kestrel reference on the sample's transport settings, to show what they alone do for ManagedWebSocket
 # --idle       connection counts for the idle scenario, run once per server after the echo rounds: handshakes/s and the
 #              growth of the server's resident set per idle connection ("" skips it)
 # --broadcast  member counts for the broadcast scenario (default "100 1000"; "" skips it), run on the servers that have
-#              a /chat room (sample and kestrel) for --broadcast-rounds rounds (default 3): one member sends numbered chat
+#              a /chat room (sample, kestrel and bun) for --broadcast-rounds rounds (default 3): one member sends numbered chat
 #              messages, every member must get them all in order; deliveries/s, last delivery, server CPU per delivery.
 #              The sample server is started with --rate 1000000 --join-rate 1000000 --max-queue 4096 so its rate
 #              limits (per connection and per address, for messages and joins: every member comes from one address) and
@@ -35,7 +36,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 rounds=3
 warmup=1
 duration=5
-servers="sample kestrel raw node"
+servers="sample kestrel raw node bun"
 build=1
 idle="1000 10000"
 broadcast="100 1000"
@@ -90,6 +91,11 @@ fi
 # shellcheck source=benchmarks/server-processes.sh
 source benchmarks/server-processes.sh
 
+# Bun's binary comes from npm into the scratch folder, which the exit trap removes.
+case " $servers " in
+  *" bun "*) bun=$(bash benchmarks/bun/install-bun.sh "$work/bun") ;;
+esac
+
 start_server() {
   local name="$1" out="$work/$1.out"
   case "$name" in
@@ -99,6 +105,7 @@ start_server() {
     raw) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sample-transport --port 0 >"$out" 2>&1 & ;;
     sockets) dotnet benchmarks/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll --sockets --port 0 >"$out" 2>&1 & ;;
     node) node benchmarks/node-echo-server.js --port 0 >"$out" 2>&1 & ;;
+    bun) "$bun" benchmarks/bun/bun-server.js --port 0 >"$out" 2>&1 & ;;
     *) echo "unknown server: $name" >&2; exit 2 ;;
   esac
   pid[$name]=$!
@@ -205,7 +212,7 @@ fi
 # Broadcast: members, and messages chosen so each run takes a few seconds on 2 cores.
 broadcast_messages() { case "$1" in 100) echo 40000 ;; 1000) echo 5000 ;; *) echo $((4000000 / $1 + 1)) ;; esac; }
 broadcast_servers=""
-for name in $servers; do case "$name" in sample | kestrel) broadcast_servers="$broadcast_servers $name" ;; esac; done
+for name in $servers; do case "$name" in sample | kestrel | bun) broadcast_servers="$broadcast_servers $name" ;; esac; done
 if [ -n "$broadcast" ] && [ -n "$broadcast_servers" ] && [ "$broadcast_rounds" -gt 0 ]; then
   echo
   # As for echo: one unmeasured run per server first, so the rounds compare tiered-up code.

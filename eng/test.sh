@@ -22,6 +22,10 @@ if [ ! -d "$node_interop/node_modules/ws" ] || ! node -e '
   npm install --no-audit --no-fund --prefix "$node_interop"
 fi
 
+# Bun's binary for the load comparison's smoke test of benchmarks/bun/bun-server.js (Load/ComparisonServerSmokeTests.cs),
+# from the npm package @oven/bun-linux-x64 at the version the script pins, into artifacts/ (ignored by git).
+bash benchmarks/bun/install-bun.sh artifacts/bun >/dev/null
+
 # Debian packages the tests need, installed with apt-get (in one go) when missing:
 # - chromium: the chat page's browser tests (tests/WebSocketProtocol.Tests/Samples/ChatPageTests.cs) drive the system's
 #   Chromium through Playwright, whose driver comes in its NuGet package; Playwright's own browser download is never used;

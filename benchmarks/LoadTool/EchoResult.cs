@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -54,7 +55,7 @@ public sealed record EchoResult
     public string Describe()
     {
         EchoOptions o = Options;
-        string type = o.MessageType == Connection.WebSocketMessageType.Text ? "text" : "binary";
+        string type = o.MessageType == WebSocketMessageType.Text ? "text" : "binary";
         string server = ServerCpu is TimeSpan cpu
             ? string.Create(CultureInfo.InvariantCulture, $"server cpu {cpu.TotalSeconds:F2} s = {ServerCpuMicrosecondsPerMessage:F2} us/msg, {ServerCpuMillisecondsPerMebibyte:F2} ms/MiB")
             : "server cpu not measured (no --server-pid)";

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -99,19 +100,16 @@ public static class SoakScenario
 
     private static async Task WarmUpAsync(SoakOptions options, string room, CancellationToken cancellationToken)
     {
-        using (WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/echo"), null, cancellationToken).ConfigureAwait(false))
-        using (var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient()))
+        using (WebSocketConnection echo = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/echo"), null, cancellationToken).ConfigureAwait(false))
         {
             await echo.SendTextAsync("warm-up", cancellationToken).ConfigureAwait(false);
             await echo.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
             await echo.CloseAsync(CloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
         }
 
-        (WebSocketClientConnection chatTransport, WebSocketConnection chat) = await ChatJoinAsync(options, room + "-warm-up", "w", cancellationToken).ConfigureAwait(false);
-        using (chatTransport)
-        using (chat)
+        using (SoakClient chat = await ChatJoinAsync(options, room + "-warm-up", "w", cancellationToken).ConfigureAwait(false))
         {
-            await chat.CloseAsync(CloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
+            await chat.Connection.CloseAsync(CloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
@@ -161,8 +159,8 @@ public static class SoakScenario
 
             using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             step.CancelAfter(StepTimeout);
-            using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/echo"), clientOptions, step.Token).ConfigureAwait(false);
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+            using SoakClient client = await SoakClient.ConnectAsync(new Uri(options.Url, "/echo"), clientOptions, step.Token).ConfigureAwait(false);
+            WebSocketConnection connection = client.Connection;
             Interlocked.Increment(ref counters.EchoSessions);
             int messages = random.Next(1, 40);
             for (int m = 0; m < messages && DateTime.UtcNow < deadline; m++)
@@ -184,7 +182,7 @@ public static class SoakScenario
                 }
             }
 
-            await EndAsync(random, connection, transport, reading: null, counters, step.Token).ConfigureAwait(false);
+            await EndAsync(random, client, reading: null, counters, step.Token).ConfigureAwait(false);
         }
     }
 
@@ -192,8 +190,9 @@ public static class SoakScenario
     /// Ends a session one of three ways: a clean close (most often), a dropped socket, or a frame cut off halfway.
     /// <paramref name="reading"/> is the session's own read loop, if one runs beside the caller.
     /// </summary>
-    private static async Task EndAsync(Random random, WebSocketConnection connection, WebSocketClientConnection transport, Task? reading, SoakCounters counters, CancellationToken cancellationToken)
+    private static async Task EndAsync(Random random, SoakClient client, Task? reading, SoakCounters counters, CancellationToken cancellationToken)
     {
+        WebSocketConnection connection = client.Connection;
         int ending = random.Next(10);
         if (ending < 6)
         {
@@ -202,32 +201,29 @@ public static class SoakScenario
         }
         else if (ending < 8)
         {
-            // No close frame, no waiting: the socket just goes (the connection first, so its reads stop cleanly).
+            // No close frame, no waiting: the socket just goes (aborting the connection closes it).
             connection.Abort();
             await ReadsStoppedAsync(reading).ConfigureAwait(false);
-            transport.Dispose();
             Interlocked.Increment(ref counters.AbruptDrops);
         }
         else
         {
             // A header announcing 1000 bytes and 10 of them, then the socket goes: the server sees a truncated frame.
             var header = new FrameHeader(Opcode.Binary, 1000, isFinal: true, isMasked: true, maskKey: 0x1badb002);
-            Span<byte> bytes = transport.Output.GetSpan(FrameHeader.MaxEncodedLength + 10);
+            Span<byte> bytes = client.Output.GetSpan(FrameHeader.MaxEncodedLength + 10);
             int written = header.Write(bytes);
             bytes.Slice(written, 10).Fill(0x42);
-            transport.Output.Advance(written + 10);
-            await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            client.Output.Advance(written + 10);
+            await client.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             connection.Abort();
             await ReadsStoppedAsync(reading).ConfigureAwait(false);
-            transport.Dispose();
             Interlocked.Increment(ref counters.MidFrameDrops);
         }
     }
 
     /// <summary>
-    /// Waits for a read loop to see the abort. Abort only cuts the pending read short; completing the transport's pipe
-    /// while the loop still parses bytes it holds would recycle them under it (the soak once read a frame header from a
-    /// recycled buffer that way). How the loop ended is for its own guard to judge.
+    /// Waits for a read loop to see the abort, so that the session's step ends with its reader. How the loop ended is for
+    /// its own guard to judge.
     /// </summary>
     private static async Task ReadsStoppedAsync(Task? reading)
     {
@@ -245,10 +241,9 @@ public static class SoakScenario
             using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             step.CancelAfter(StepTimeout);
             string name = $"c{worker.ToString(CultureInfo.InvariantCulture)}x{session.ToString(CultureInfo.InvariantCulture)}";
-            (WebSocketClientConnection transport, WebSocketConnection connection) = await ChatJoinAsync(options, room, name, step.Token).ConfigureAwait(false);
-            using (transport)
-            using (connection)
+            using (SoakClient client = await ChatJoinAsync(options, room, name, step.Token).ConfigureAwait(false))
             {
+                WebSocketConnection connection = client.Connection;
                 Interlocked.Increment(ref counters.ChurnSessions);
                 var reader = new ChatReader(name, counters, strictFrom: null);
                 Task reading = reader.ReadAsync(connection, step.Token);
@@ -260,19 +255,19 @@ public static class SoakScenario
                 }
 
                 reader.Ending = true;
-                await EndAsync(random, connection, transport, reading, counters, step.Token).ConfigureAwait(false);
+                await EndAsync(random, client, reading, counters, step.Token).ConfigureAwait(false);
                 await Guard(reading, counters, "churn reader").ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>Connects to the room (offering permessage-deflate, as browsers do), joins and reads <c>joined</c> and <c>history</c>.</summary>
-    private static async Task<(WebSocketClientConnection Transport, WebSocketConnection Connection)> ChatJoinAsync(SoakOptions options, string room, string name, CancellationToken cancellationToken)
+    private static async Task<SoakClient> ChatJoinAsync(SoakOptions options, string room, string name, CancellationToken cancellationToken)
     {
         var clientOptions = new WebSocketClientOptions();
         clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
-        WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/chat?room=" + room), clientOptions, cancellationToken).ConfigureAwait(false);
-        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+        SoakClient client = await SoakClient.ConnectAsync(new Uri(options.Url, "/chat?room=" + room), clientOptions, cancellationToken).ConfigureAwait(false);
+        WebSocketConnection connection = client.Connection;
         try
         {
             await connection.SendTextAsync(JsonSerializer.Serialize(new { type = "join", name }), cancellationToken).ConfigureAwait(false);
@@ -287,12 +282,11 @@ public static class SoakScenario
                 }
             }
 
-            return (transport, connection);
+            return client;
         }
         catch
         {
-            connection.Dispose();
-            transport.Dispose();
+            client.Dispose();
             throw;
         }
     }
@@ -344,21 +338,21 @@ public static class SoakScenario
     /// <summary>A member that stays the whole run: sends numbered messages and checks everyone else's.</summary>
     private sealed class StableMember
     {
-        private readonly WebSocketClientConnection _transport;
+        private readonly SoakClient _client;
         private readonly WebSocketConnection _connection;
         private readonly ChatReader _reader;
         private readonly Task _reading;
         private readonly Random _random;
         private int _sent;
 
-        private StableMember(string name, WebSocketClientConnection transport, WebSocketConnection connection, SoakCounters counters, int seed, CancellationToken cancellationToken)
+        private StableMember(string name, SoakClient client, SoakCounters counters, int seed, CancellationToken cancellationToken)
         {
             Name = name;
-            _transport = transport;
-            _connection = connection;
+            _client = client;
+            _connection = client.Connection;
             _random = new Random(seed);
             _reader = new ChatReader(name, counters, strictFrom: "s");
-            _reading = _reader.ReadAsync(connection, cancellationToken);
+            _reading = _reader.ReadAsync(_connection, cancellationToken);
         }
 
         public string Name { get; }
@@ -367,8 +361,8 @@ public static class SoakScenario
 
         public static async Task<StableMember> JoinAsync(SoakOptions options, string room, string name, SoakCounters counters, CancellationToken cancellationToken)
         {
-            (WebSocketClientConnection transport, WebSocketConnection connection) = await ChatJoinAsync(options, room, name, cancellationToken).ConfigureAwait(false);
-            return new StableMember(name, transport, connection, counters, options.Seed + name.GetHashCode(StringComparison.Ordinal), cancellationToken);
+            SoakClient client = await ChatJoinAsync(options, room, name, cancellationToken).ConfigureAwait(false);
+            return new StableMember(name, client, counters, options.Seed + name.GetHashCode(StringComparison.Ordinal), cancellationToken);
         }
 
         public async Task TalkAsync(DateTime deadline, CancellationToken cancellationToken)
@@ -388,8 +382,7 @@ public static class SoakScenario
 
         public async Task LeaveAsync(CancellationToken cancellationToken)
         {
-            using (_transport)
-            using (_connection)
+            using (_client)
             {
                 // The reader gets the close echoed back and ends.
                 _reader.Ending = true;

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.IO;
 using System.IO.Pipelines;
@@ -7,8 +8,6 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Extensions.Deflate;
-using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
-using ManagedMessageType = System.Net.WebSockets.WebSocketMessageType;
 
 namespace WebSocketProtocol.Benchmarks;
 
@@ -98,9 +97,9 @@ public class CompressedEchoBenchmarks
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
             byte[] message = _messages[i % _messages.Length];
-            await _managedClient.SendAsync(message.AsMemory(), ManagedMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+            await _managedClient.SendAsync(message.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
             int received = await MessageReceive.ManagedAsync(_managedServer, _serverBuffer).ConfigureAwait(false);
-            await _managedServer.SendAsync(_serverBuffer.AsMemory(0, received), ManagedMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+            await _managedServer.SendAsync(_serverBuffer.AsMemory(0, received), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
             int echoed = await MessageReceive.ManagedAsync(_managedClient, _clientBuffer).ConfigureAwait(false);
             total += Check(message, echoed);
         }
@@ -116,9 +115,9 @@ public class CompressedEchoBenchmarks
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
             byte[] message = _messages[i % _messages.Length];
-            await _ourClient.SendAsync(message, OurMessageType.Text).ConfigureAwait(false);
+            await _ourClient.SendAsync(message, WebSocketMessageType.Text).ConfigureAwait(false);
             int received = await MessageReceive.OursAsync(_ourServer, _serverBuffer).ConfigureAwait(false);
-            await _ourServer.SendAsync(_serverBuffer.AsMemory(0, received), OurMessageType.Text).ConfigureAwait(false);
+            await _ourServer.SendAsync(_serverBuffer.AsMemory(0, received), WebSocketMessageType.Text).ConfigureAwait(false);
             int echoed = await MessageReceive.OursAsync(_ourClient, _clientBuffer).ConfigureAwait(false);
             total += Check(message, echoed);
         }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -8,8 +9,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Extensions.Deflate;
-using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
-using ManagedMessageType = System.Net.WebSockets.WebSocketMessageType;
 
 namespace WebSocketProtocol.Benchmarks;
 
@@ -92,9 +91,9 @@ internal static class ConnectionMemory
             var (_, _, serverDeflate, clientDeflate) = CompressedEchoBenchmarks.AgreeDeflate(policy);
             var server = new WebSocketConnection(toServer.Reader, toClient.Writer, new WebSocketConnectionOptions(WebSocketRole.Server) { KeepAliveInterval = Timeout.InfiniteTimeSpan }, extensions: deflate ? new[] { serverDeflate } : null);
             var client = new WebSocketConnection(toClient.Reader, toServer.Writer, WebSocketConnectionOptions.ForClient(), extensions: deflate ? new[] { clientDeflate } : null);
-            await client.SendAsync(message, OurMessageType.Text).ConfigureAwait(false);
+            await client.SendAsync(message, WebSocketMessageType.Text).ConfigureAwait(false);
             int received = await MessageReceive.OursAsync(server, buffer).ConfigureAwait(false);
-            await server.SendAsync(buffer.AsMemory(0, received), OurMessageType.Text).ConfigureAwait(false);
+            await server.SendAsync(buffer.AsMemory(0, received), WebSocketMessageType.Text).ConfigureAwait(false);
             await MessageReceive.OursAsync(client, buffer).ConfigureAwait(false);
             return new IDisposable[] { server, client };
         }
@@ -102,9 +101,9 @@ internal static class ConnectionMemory
         var options = deflate ? new System.Net.WebSockets.WebSocketDeflateOptions { ClientContextTakeover = takeover, ServerContextTakeover = takeover } : null;
         var managedServer = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(toServer.Reader, toClient.Writer), new System.Net.WebSockets.WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero, DangerousDeflateOptions = options });
         var managedClient = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(toClient.Reader, toServer.Writer), new System.Net.WebSockets.WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero, DangerousDeflateOptions = options });
-        await managedClient.SendAsync(message.AsMemory(), ManagedMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+        await managedClient.SendAsync(message.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
         int count = await MessageReceive.ManagedAsync(managedServer, buffer).ConfigureAwait(false);
-        await managedServer.SendAsync(buffer.AsMemory(0, count), ManagedMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+        await managedServer.SendAsync(buffer.AsMemory(0, count), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
         await MessageReceive.ManagedAsync(managedClient, buffer).ConfigureAwait(false);
         return new IDisposable[] { managedServer, managedClient };
     }

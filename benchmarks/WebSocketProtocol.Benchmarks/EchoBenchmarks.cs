@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.IO;
 using System.IO.Pipelines;
@@ -7,8 +8,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using WebSocketProtocol.Connection;
-using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
-using ManagedMessageType = System.Net.WebSockets.WebSocketMessageType;
 
 namespace WebSocketProtocol.Benchmarks;
 
@@ -89,9 +88,9 @@ public class EchoBenchmarks
         long total = 0;
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
-            await _managedClient.SendAsync(_payload.AsMemory(), ManagedMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
+            await _managedClient.SendAsync(_payload.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
             int received = await MessageReceive.ManagedAsync(_managedServer, _serverBuffer).ConfigureAwait(false);
-            await _managedServer.SendAsync(_serverBuffer.AsMemory(0, received), ManagedMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
+            await _managedServer.SendAsync(_serverBuffer.AsMemory(0, received), WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
             total += await MessageReceive.ManagedAsync(_managedClient, _clientBuffer).ConfigureAwait(false);
         }
 
@@ -105,9 +104,9 @@ public class EchoBenchmarks
         long total = 0;
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
-            await _ourClient.SendAsync(_payload, OurMessageType.Binary).ConfigureAwait(false);
+            await _ourClient.SendAsync(_payload, WebSocketMessageType.Binary).ConfigureAwait(false);
             int received = await MessageReceive.OursAsync(_ourServer, _serverBuffer).ConfigureAwait(false);
-            await _ourServer.SendAsync(_serverBuffer.AsMemory(0, received), OurMessageType.Binary).ConfigureAwait(false);
+            await _ourServer.SendAsync(_serverBuffer.AsMemory(0, received), WebSocketMessageType.Binary).ConfigureAwait(false);
             total += await MessageReceive.OursAsync(_ourClient, _clientBuffer).ConfigureAwait(false);
         }
 

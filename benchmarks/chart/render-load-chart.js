@@ -22,6 +22,7 @@ const SERVERS = [
   { id: 'raw', legend: 'raw-TCP bound', axis: 'raw', colour: '#c9cdd3' },
   { id: 'sockets', legend: 'bare-socket bound', axis: 'sockets', colour: '#e3e5e8' },
   { id: 'node', legend: 'Node ws', axis: 'Node ws', colour: '#7fb38a' },
+  { id: 'bun', legend: 'Bun (uWebSockets)', axis: 'Bun', colour: '#e0a84a' },
 ];
 const BASELINE = 'kestrel';
 const OTHER_COLOUR = '#d9a35f';
@@ -153,6 +154,26 @@ function axis(max) {
   return { top: Math.ceil(max / step - 1e-9) * step, step };
 }
 
+// The width DejaVu Sans gives a string at a size, near enough: 0.6 em a character (a little less for narrow letters).
+function textWidth(content, size) {
+  return content.length * size * 0.6;
+}
+
+// The axis name on one line if it fits the width, else split at the space nearest its middle into two.
+function labelLines(name, size, width) {
+  if (textWidth(name, size) <= width || !name.includes(' ')) {
+    return [name];
+  }
+  const middle = name.length / 2;
+  let best = -1;
+  for (let i = name.indexOf(' '); i >= 0; i = name.indexOf(' ', i + 1)) {
+    if (best < 0 || Math.abs(i - middle) < Math.abs(best - middle)) {
+      best = i;
+    }
+  }
+  return [name.slice(0, best), name.slice(best + 1)];
+}
+
 // Two decimals ("1.08x"), or two significant digits below 0.1 so a tiny ratio does not read as zero.
 function ratio(value) {
   return `${value >= 0.1 || value === 0 ? value.toFixed(2) : value.toPrecision(2)}x`;
@@ -270,7 +291,12 @@ function panel(scenario, rows, servers, x0, y0) {
         out.push(text(centre, bottom + 19, ratio(v / base), `class="ratio" font-size="13" text-anchor="middle"${weight}`));
       }
     }
-    out.push(text(centre, bottom + 37, server.axis, `font-size="${nameSize}" fill="#5b6270" text-anchor="middle"${weight}`));
+    // A name wider than its slot goes on two lines, so neighbours never run into each other ("KestrelKestrel tuned").
+    const lines = labelLines(server.axis, nameSize, slot - 6);
+    lines.forEach((line, n) => {
+      const lineY = bottom + (lines.length === 1 ? 37 : 33 + n * (nameSize + 2));
+      out.push(text(centre, lineY, line, `class="name" data-slot="${fmt(slot)}" font-size="${nameSize}" fill="#5b6270" text-anchor="middle"${weight}`));
+    });
   });
   out.push('</g>');
   return out;

@@ -1,9 +1,9 @@
 using System;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using ChatClient;
+using WebSocketProtocol;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Handshake;
@@ -46,19 +46,19 @@ using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSi
 // Offer permessage-deflate as browsers do; the connection applies whatever the server agreed to.
 var clientOptions = new WebSocketClientOptions();
 clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
-WebSocketClientConnection transport;
+WebSocketConnection connection;
 try
 {
-    transport = await WebSocketClient.ConnectAsync(arguments.Uri, clientOptions, quit.Token);
+    connection = await WebSocketClient.ConnectAsync(arguments.Uri, clientOptions, quit.Token);
 }
-catch (Exception exception) when (exception is WebSocketHandshakeException or SocketException or OperationCanceledException)
+catch (Exception exception) when (exception is WebSocketConnectException or OperationCanceledException)
 {
     Console.Error.WriteLine($"Could not connect to {arguments.Uri}: {exception.Message}");
     return ChatSession.ExitNoConnection;
 }
 
-using (transport)
+// The connection owns the socket: disposing it closes the socket too.
+using (connection)
 {
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
     return await new ChatSession(connection, Console.Out).RunAsync(arguments.Name, Console.In, quit.Token);
 }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Threading;
 using System.Threading.Tasks;

@@ -56,6 +56,8 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "  --keepalive-timeout SECS  time a ping may wait for its pong before the connection fails with 1011 (default 20)\n" +
         "  --close-timeout SECS      time to wait for the peer's close frame after the server's, and for a finished\n" +
         "                            connection's last bytes to reach a peer, before dropping it (default 5)\n" +
+        "  --frame-timeout SECS      time a client may keep the server waiting for the rest of a frame it has begun\n" +
+        "                            before the connection fails with 1011, keepalive or not; 0 turns it off (default 30)\n" +
         "  --redis CONFIGURATION     share rooms, presence and history with every server on this Redis (default: none,\n" +
         "                            the rooms live in this process only): a StackExchange.Redis configuration string,\n" +
         "                            HOST:PORT, several (HOST:PORT,HOST:PORT), Sentinels with serviceName=NAME, and\n" +
@@ -160,6 +162,9 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                     break;
                 case "--close-timeout" when TryParseSeconds(value, allowZero: false, out TimeSpan close):
                     timers = timers with { Close = close };
+                    break;
+                case "--frame-timeout" when TryParseSeconds(value, allowZero: true, out TimeSpan frame):
+                    timers = timers with { Frame = frame == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : frame };
                     break;
                 case "--redis" when !RedisArguments.IsConfiguration(value, out string? problem):
                     error = $"--redis takes a StackExchange.Redis configuration (HOST:PORT[,HOST:PORT...][,serviceName=NAME][,password=SECRET][,ssl=true]): {problem}";

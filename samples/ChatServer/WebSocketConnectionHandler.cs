@@ -80,12 +80,12 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
 
         if (path == "/chat")
         {
-            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake.Subprotocol, handshake.Extensions);
+            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake.SubProtocol, handshake.Extensions);
             await _chat.RunAsync(chatConnection, room, (context.RemoteEndPoint as IPEndPoint)?.Address, _stopping);
             return;
         }
 
-        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _echoOptions, handshake.Subprotocol, handshake.Extensions);
+        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _echoOptions, handshake.SubProtocol, handshake.Extensions);
         await EchoEndpoint.RunAsync(connection, _stopping);
     }
 
@@ -133,6 +133,7 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
         options.KeepAliveInterval = timers.KeepAliveInterval;
         options.KeepAliveTimeout = timers.KeepAliveTimeout;
         options.CloseTimeout = timers.Close;
+        options.FrameTimeout = timers.Frame;
         return options;
     }
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -50,15 +51,13 @@ Console.CancelKeyPress += (_, e) =>
 try
 {
     var clientOptions = new WebSocketClientOptions();
+    clientOptions.Connection.MaxMessageSize = maxMessageSize;
     if (deflate)
     {
         clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
     }
 
-    using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stop.Token);
-    var options = WebSocketConnectionOptions.ForClient();
-    options.MaxMessageSize = maxMessageSize;
-    using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+    using WebSocketConnection connection = await WebSocketClient.ConnectAsync(uri, clientOptions, stop.Token);
     try
     {
         while (true)
@@ -86,13 +85,8 @@ try
         return 3;
     }
 }
-catch (WebSocketHandshakeException exception)
+catch (WebSocketConnectException exception)
 {
-    Console.Error.WriteLine($"handshake failed: {exception.Message}");
-    return 1;
-}
-catch (System.Net.Sockets.SocketException exception)
-{
-    Console.Error.WriteLine($"connection failed: {exception.Message}");
+    Console.Error.WriteLine($"connection failed ({exception.Error}): {exception.Message}");
     return 1;
 }

@@ -119,7 +119,7 @@ public static class WebSocketProtocolHttpContextExtensions
         // A WebSocket outlives any request timeout the app configured for ordinary requests.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
         (PipeReader input, PipeWriter output) = UpgradedStreamPipes.Create(transport);
-        return new WebSocketConnection(input, output, connectionOptions, result.Subprotocol, result.Extensions);
+        return new WebSocketConnection(input, output, connectionOptions, result.SubProtocol, result.Extensions);
     }
 
     /// <summary>Sends the response that switches the request over and returns the stream that carries the frames.</summary>

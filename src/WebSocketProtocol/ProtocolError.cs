@@ -59,4 +59,7 @@ public enum ProtocolError
 
     /// <summary>A compressed message is not valid DEFLATE data, or does not end where a message must (RFC 7692 section 7.2.2).</summary>
     InvalidCompressedData,
+
+    /// <summary>A frame the peer began did not arrive whole within the frame timeout: the peer stalled or trickled mid-frame.</summary>
+    FrameTimeout,
 }

@@ -11,7 +11,8 @@ public static class ProtocolErrorExtensions
         ProtocolError.None => CloseStatus.NormalClosure,
         ProtocolError.FrameTooLarge or ProtocolError.MessageTooLarge => CloseStatus.MessageTooBig,
         ProtocolError.InvalidUtf8 => CloseStatus.InvalidPayloadData,
-        ProtocolError.KeepAliveTimeout => CloseStatus.InternalServerError,
+        // Timers that expire on a peer that stopped making progress: no byte broke a rule, the endpoint gives up (1011).
+        ProtocolError.KeepAliveTimeout or ProtocolError.FrameTimeout => CloseStatus.InternalServerError,
         ProtocolError.ConnectionLost => CloseStatus.AbnormalClosure,
         ProtocolError.IdleTimeout => CloseStatus.GoingAway,
         // Nothing can be sent once the stream has ended; 1006 is reported locally only (RFC 6455 section 7.1.5).

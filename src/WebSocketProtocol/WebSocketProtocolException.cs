@@ -52,6 +52,7 @@ public sealed class WebSocketProtocolException : Exception
         ProtocolError.KeepAliveTimeout => "No pong answered the keepalive ping in time.",
         ProtocolError.ConnectionLost => "The connection was lost without a closing handshake.",
         ProtocolError.IdleTimeout => "Nothing was received within the idle timeout.",
+        ProtocolError.FrameTimeout => "A frame the peer began was not finished within the frame timeout.",
         _ => "The peer broke the WebSocket protocol.",
     };
 }

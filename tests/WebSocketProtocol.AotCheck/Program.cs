@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -26,10 +27,8 @@ try
     int port = ((IPEndPoint)listener.LocalEndpoint).Port;
     var clientOptions = new WebSocketClientOptions();
     clientOptions.Extensions.Add(new PerMessageDeflateClientFactory());
-    using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(
+    using WebSocketConnection connection = await WebSocketClient.ConnectAsync(
         new Uri("ws://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + "/echo"), clientOptions, deadline.Token);
-    using var connection = new WebSocketConnection(
-        transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
 
     // A text message, and a binary one long enough for the vectorised masking and for several deflate blocks.
     await connection.SendTextAsync("native échø 😀", deadline.Token);
@@ -52,10 +51,10 @@ try
     await serving.WaitAsync(deadline.Token);
     Console.WriteLine(
         $"echo ok: {RuntimeInformation.FrameworkDescription}, dynamic code {(RuntimeFeature.IsDynamicCodeSupported ? "supported" : "not supported")}, " +
-        $"extensions [{string.Join(", ", transport.Handshake.Extensions.Select(extension => extension.GetType().Name))}]");
+        $"extensions [{string.Join(", ", connection.Extensions.Select(extension => extension.GetType().Name))}]");
     return 0;
 }
-catch (Exception exception) when (exception is WebSocketProtocolException or WebSocketHandshakeException or SocketException or OperationCanceledException or InvalidOperationException)
+catch (Exception exception) when (exception is WebSocketProtocolException or WebSocketConnectException or SocketException or OperationCanceledException or InvalidOperationException)
 {
     return Fail(exception.ToString());
 }
@@ -85,7 +84,7 @@ static async Task ServeOneAsync(TcpListener listener, CancellationToken cancella
         throw new InvalidOperationException($"the server refused the handshake: {handshake.Error}");
     }
 
-    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.Subprotocol, handshake.Extensions);
+    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
     while (true)
     {
         WebSocketMessage message = await connection.ReceiveMessageAsync(cancellationToken);

@@ -14,7 +14,7 @@ namespace WebSocketProtocol.Fuzz.Targets;
 /// <summary>
 /// Response bytes into the client's handshake: <see cref="ClientHandshake.ValidateResponse"/> on the head, with the key
 /// of RFC 6455's example so a response can carry the right accept value, and <see cref="HandshakeNegotiator.ConnectAsync"/>
-/// reading them cut up over small segments. Only <see cref="WebSocketHandshakeException"/> may come out; a response that
+/// reading them cut up over small segments. Only <see cref="WebSocketConnectException"/> may come out; a response that
 /// is accepted must really be a 101 with that key's accept value, and agree to nothing that was not offered.
 /// </summary>
 /// <remarks>
@@ -53,7 +53,7 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
                 Dispose(result);
             }
         }
-        catch (WebSocketHandshakeException)
+        catch (WebSocketConnectException)
         {
         }
 
@@ -76,8 +76,8 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
 
         if ((first & 0x20) != 0)
         {
-            options.Subprotocols.Add("chat");
-            options.Subprotocols.Add("superchat");
+            options.SubProtocols.Add("chat");
+            options.SubProtocols.Add("superchat");
         }
 
         if ((first & 0x40) != 0)
@@ -97,7 +97,7 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
             ClientHandshakeResult result = await HandshakeNegotiator.ConnectAsync(input, output, Endpoint, options).ConfigureAwait(false);
             Dispose(result);
         }
-        catch (WebSocketHandshakeException)
+        catch (WebSocketConnectException)
         {
         }
     }
@@ -128,7 +128,7 @@ internal sealed class HandshakeClientTarget : IFuzzTarget
             throw new FuzzFindingException("A response without the key's accept value was accepted.");
         }
 
-        if (result.Subprotocol is { } chosen && !options.Subprotocols.Contains(chosen))
+        if (result.SubProtocol is { } chosen && !options.SubProtocols.Contains(chosen))
         {
             throw new FuzzFindingException($"The subprotocol '{chosen}', never offered, was agreed.");
         }

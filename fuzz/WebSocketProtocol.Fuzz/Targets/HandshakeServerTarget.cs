@@ -62,8 +62,8 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
 
         if ((first & 0x20) != 0)
         {
-            options.Subprotocols.Add("chat");
-            options.Subprotocols.Add("superchat");
+            options.SubProtocols.Add("chat");
+            options.SubProtocols.Add("superchat");
         }
 
         if ((first & 0x80) != 0)
@@ -101,7 +101,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
             outgoing.Writer.Complete();
             string response = Drain(outgoing.Reader);
             string rest = result.Outcome == HandshakeOutcome.Rejected ? string.Empty : Drain(incoming.Reader);
-            string summary = $"{result.Outcome} {result.Error} {result.StatusCode} subprotocol={result.Subprotocol ?? "-"} extensions={result.Extensions.Count} request={result.Request?.Method} {result.Request?.Target} {result.Request?.Headers.Count}";
+            string summary = $"{result.Outcome} {result.Error} {result.StatusCode} subprotocol={result.SubProtocol ?? "-"} extensions={result.Extensions.Count} request={result.Request?.Method} {result.Request?.Target} {result.Request?.Headers.Count}";
             return new Answer(result.Outcome, response, rest, summary);
         }
         finally
@@ -119,7 +119,7 @@ internal sealed class HandshakeServerTarget : IFuzzTarget
         {
             return await HandshakeNegotiator.AcceptAsync(input, output, options).ConfigureAwait(false);
         }
-        catch (WebSocketHandshakeException exception)
+        catch (WebSocketConnectException exception)
         {
             throw new FuzzFindingException($"The server handshake threw instead of answering: {exception.Message}");
         }

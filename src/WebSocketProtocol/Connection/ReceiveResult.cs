@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 namespace WebSocketProtocol.Connection;
 
 /// <summary>What one streaming receive produced: some bytes of a message, or the peer's close.</summary>

@@ -1,4 +1,7 @@
+using System.Net.WebSockets;
 using System;
+using System.IO.Pipelines;
+using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
 
@@ -58,7 +61,7 @@ public sealed partial class WebSocketConnection
                     }
 
                     _writer.WriteFrame(Opcode.Pong, _pongBuffers!.AsSpan(FrameHeader.MaxControlPayloadLength, length));
-                    await FlushAsync(default).ConfigureAwait(false);
+                    await FlushPongAsync().ConfigureAwait(false);
                 }
                 finally
                 {
@@ -74,6 +77,28 @@ public sealed partial class WebSocketConnection
                 _pendingPongLength = -1;
                 _pongWriterRunning = false;
             }
+        }
+    }
+
+    /// <summary>
+    /// Flushes a pong, which no caller waits on and so no caller's token bounds. It holds the frame lock while it waits: a
+    /// peer that stops reading would block every send for ever (with keepalive off, nothing else ever ends it). After the
+    /// keepalive timeout, the time the peer's own pings may fairly wait for their pongs, the connection is aborted, which
+    /// ends this flush and every send behind it.
+    /// </summary>
+    private async ValueTask FlushPongAsync()
+    {
+        ValueTask<FlushResult> flush = _output.FlushAsync();
+        if (flush.IsCompleted)
+        {
+            CheckFlush(flush.Result);
+            return;
+        }
+
+        using var stalled = new CancellationTokenSource(_options.KeepAliveTimeout);
+        using (stalled.Token.Register(static state => ((WebSocketConnection)state!).Abort(), this))
+        {
+            CheckFlush(await flush.ConfigureAwait(false));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
@@ -16,8 +17,6 @@ namespace WebSocketProtocol.Connection;
 public sealed partial class WebSocketConnection
 {
     private readonly byte[] _controlPayload = new byte[FrameHeader.MaxControlPayloadLength];
-
-    private int _receiving;
 
     // The data message being received.
     private bool _inMessage;
@@ -55,6 +54,9 @@ public sealed partial class WebSocketConnection
     /// <param name="buffer">Where the bytes go; must not be empty.</param>
     /// <param name="cancellationToken">Abandons the wait (the connection is aborted, since a frame may be half read).</param>
     /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
+    /// <exception cref="OperationCanceledException">The connection was aborted.</exception>
+    /// <exception cref="InvalidOperationException">Another receive is in progress, or the peer's close was already received.</exception>
+    /// <exception cref="ObjectDisposedException">The connection was disposed.</exception>
     public ValueTask<ReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty)
@@ -62,7 +64,11 @@ public sealed partial class WebSocketConnection
             throw new ArgumentException("The receive buffer must not be empty.", nameof(buffer));
         }
 
-        EnterReceive();
+        if (!TryEnterReceive())
+        {
+            return ReceiveWhenSlotFreeAsync(buffer, cancellationToken);
+        }
+
         ValueTask<ReceiveResult> receive;
         try
         {
@@ -70,18 +76,36 @@ public sealed partial class WebSocketConnection
         }
         catch
         {
-            Volatile.Write(ref _receiving, 0);
+            ExitReceive();
             throw;
         }
 
         if (receive.IsCompleted)
         {
             // Bytes were buffered: no second state machine for the common case.
-            Volatile.Write(ref _receiving, 0);
+            ExitReceive();
             return receive;
         }
 
         return ExitReceiveAfterAsync(receive);
+    }
+
+    /// <summary>The slot was taken (by CloseAsync reading for the application, or a teardown): waits for it, then receives.</summary>
+    private async ValueTask<ReceiveResult> ReceiveWhenSlotFreeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (!await WaitForReceiveSlotAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return ReceiveAfterEnd();
+        }
+
+        try
+        {
+            return await ReceiveCoreAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitReceive();
+        }
     }
 
 #if NET6_0_OR_GREATER
@@ -95,19 +119,26 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            ExitReceive();
         }
     }
 
     /// <summary>
-    /// Receives a whole message into the connection's pooled buffer, which stays valid until the next receive. A message
-    /// over <see cref="WebSocketConnectionOptions.MaxMessageSize"/> fails with 1009 before it is buffered.
+    /// Receives a whole message into the connection's pooled buffer, which stays valid until the next receive (or
+    /// <see cref="Dispose"/>). A message over <see cref="WebSocketConnectionOptions.MaxMessageSize"/> fails with 1009 before
+    /// it is buffered.
     /// </summary>
     /// <param name="cancellationToken">Abandons the wait (the connection is aborted).</param>
     /// <exception cref="WebSocketProtocolException">The peer broke the protocol or the transport failed; the connection is closed.</exception>
+    /// <exception cref="OperationCanceledException">The connection was aborted.</exception>
+    /// <exception cref="InvalidOperationException">Another receive is in progress, or the peer's close was already received.</exception>
+    /// <exception cref="ObjectDisposedException">The connection was disposed.</exception>
     public ValueTask<WebSocketMessage> ReceiveMessageAsync(CancellationToken cancellationToken = default)
     {
-        EnterReceive();
+        if (!TryEnterReceive())
+        {
+            return ReceiveMessageWhenSlotFreeAsync(cancellationToken);
+        }
 
         // The previous message's memory goes back to the pool now (it was valid until this call). While it waits for the
         // next message the connection holds only a few bytes of its own, so an idle connection keeps no pooled buffer.
@@ -119,11 +150,24 @@ public sealed partial class WebSocketConnection
                 return FailBufferedMessageAsync(error);
             }
 
-            Volatile.Write(ref _receiving, 0);
+            ExitReceive();
             return new ValueTask<WebSocketMessage>(message);
         }
 
         return ReceiveMessageSlowAsync(cancellationToken);
+    }
+
+    /// <summary>The slot was taken (by CloseAsync reading for the application, or a teardown): waits for it, then receives.</summary>
+    private async ValueTask<WebSocketMessage> ReceiveMessageWhenSlotFreeAsync(CancellationToken cancellationToken)
+    {
+        if (!await WaitForReceiveSlotAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ReceiveResult end = ReceiveAfterEnd();
+            return new WebSocketMessage(WebSocketMessageType.Close, ReadOnlyMemory<byte>.Empty, end.CloseStatus, end.CloseReason);
+        }
+
+        ReturnMessageBuffer();
+        return await ReceiveMessageSlowAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -138,7 +182,7 @@ public sealed partial class WebSocketConnection
         // A tiny frame is charged more than its length (MinimumFragmentCharge); when even that is over the limit, every
         // message must fail in the general path.
         long limit = _options.MinimumFragmentCharge > _options.MaxMessageSize ? -1 : _options.MaxMessageSize;
-        if (_inMessage || _hasPiece || _frameHasMorePieces || _compressedMessage || _failure != ProtocolError.None
+        if (_inMessage || _hasPiece || _frameHasMorePieces || _compressedMessage || _frameReadForNextReceive || Failure != ProtocolError.None
             || _closeReceived.Task.IsCompleted || !_reader.TryTakeBufferedMessageFrame(limit))
         {
             return false;
@@ -147,7 +191,7 @@ public sealed partial class WebSocketConnection
         ref readonly Frame frame = ref _reader.Current;
         Volatile.Write(ref _receivedSinceTick, 1);
         int length = (int)frame.Payload.Length;
-        byte[] buffer = length <= _firstBytes.Length ? _firstBytes : (_messageBuffer = ArrayPool<byte>.Shared.Rent(length));
+        byte[] buffer = length <= _firstBytes.Length ? _firstBytes : (_messageBuffer = _bufferPool.Rent(length));
         frame.CopyPayloadTo(buffer, out bool isAscii);
         WebSocketMessageType type = frame.Header.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
         if (type == WebSocketMessageType.Text && !isAscii && !Utf8Validator.IsValid(buffer.AsSpan(0, length)))
@@ -169,7 +213,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            ExitReceive();
         }
 
         throw new WebSocketProtocolException(error);
@@ -195,7 +239,7 @@ public sealed partial class WebSocketConnection
                 return new WebSocketMessage(first.MessageType, _firstBytes.AsMemory(0, length));
             }
 
-            _messageBuffer = ArrayPool<byte>.Shared.Rent(InitialMessageBufferSize(length));
+            _messageBuffer = _bufferPool.Rent(InitialMessageBufferSize(length));
             _firstBytes.AsSpan(0, length).CopyTo(_messageBuffer);
             while (true)
             {
@@ -234,15 +278,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
-        }
-    }
-
-    private void EnterReceive()
-    {
-        if (Interlocked.CompareExchange(ref _receiving, 1, 0) != 0)
-        {
-            ThrowHelper.ThrowInvalidOperation("Only one receive may be in progress at a time.");
+            ExitReceive();
         }
     }
 
@@ -270,9 +306,9 @@ public sealed partial class WebSocketConnection
         // array the runtime makes.
         const long MaxArrayLength = 0x7FFFFFC7;
         long size = Math.Min(Math.Max(length * 2L, 4096), Math.Min(Math.Max(_options.MaxMessageSize, 4096), MaxArrayLength));
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)size);
+        byte[] larger = _bufferPool.Rent((int)size);
         _messageBuffer.AsSpan(0, length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_messageBuffer!);
+        _bufferPool.Return(_messageBuffer!);
         _messageBuffer = larger;
     }
 
@@ -281,18 +317,18 @@ public sealed partial class WebSocketConnection
         byte[]? buffer = Interlocked.Exchange(ref _messageBuffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 
 #if NET6_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
-    private async ValueTask<ReceiveResult> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask<ReceiveResult> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken, bool yieldToWaitingReceive = false)
     {
-        if (_closeReceived.Task.IsCompleted || _failure != ProtocolError.None)
+        if (HasEndedForReceive)
         {
-            ThrowAfterEnd();
+            return ReceiveAfterEnd();
         }
 
         try
@@ -326,11 +362,33 @@ public sealed partial class WebSocketConnection
                     continue;
                 }
 
-                // A small frame usually arrives whole: take it in one step; a large one streams from its header.
-                if (!await _reader.ReadFrameOrHeaderAsync(cancellationToken).ConfigureAwait(false))
+                if (_frameReadForNextReceive)
                 {
-                    // RFC 6455 section 7.1.5: a transport that ends without a close frame is an abnormal closure.
-                    ThrowHelper.ThrowProtocolError(ProtocolError.ConnectionLost);
+                    // CloseAsync read this frame, the first of a message or a control frame, and passed the slot on.
+                    _frameReadForNextReceive = false;
+                }
+                else
+                {
+                    // CloseAsync reading for the application stops between messages when a receive waits for the slot:
+                    // before it reads, and after a read it waited in (leaving the frame it read unprocessed). No read is
+                    // cut short, so nothing half read is left behind.
+                    if (yieldToWaitingReceive && !_inMessage && HasReceiveWaiting)
+                    {
+                        return YieldedToWaitingReceive;
+                    }
+
+                    // A small frame usually arrives whole: take it in one step; a large one streams from its header.
+                    if (!await _reader.ReadFrameOrHeaderAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        // RFC 6455 section 7.1.5: a transport that ends without a close frame is an abnormal closure.
+                        ThrowHelper.ThrowProtocolError(ProtocolError.ConnectionLost);
+                    }
+
+                    if (yieldToWaitingReceive && !_inMessage && HasReceiveWaiting)
+                    {
+                        _frameReadForNextReceive = true;
+                        return YieldedToWaitingReceive;
+                    }
                 }
 
                 ref readonly Frame frame = ref _reader.Current;
@@ -370,16 +428,16 @@ public sealed partial class WebSocketConnection
                 }
             }
         }
-        catch (WebSocketProtocolException exception) when (exception.Error != _failure)
+        catch (WebSocketProtocolException exception) when (exception.Error != Failure)
         {
             await FailAsync(exception.Error).ConfigureAwait(false);
             ReleaseInput();
             throw;
         }
-        catch (Exception exception) when (_failure != ProtocolError.None && exception is not WebSocketProtocolException)
+        catch (Exception exception) when (Failure != ProtocolError.None && exception is not WebSocketProtocolException)
         {
             // The connection failed elsewhere (keepalive) and Abort() cut the read short.
-            throw new WebSocketProtocolException(_failure, exception);
+            throw new WebSocketProtocolException(Failure, exception);
         }
         catch (Exception exception) when (exception is System.IO.IOException or System.Net.Sockets.SocketException or InvalidOperationException && State != WebSocketState.Closed)
         {
@@ -396,14 +454,35 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private void ThrowAfterEnd()
+    /// <summary>
+    /// What a receive gets once the connection has ended: the failure; else the peer's close, once, if CloseAsync read it
+    /// for an application that was not receiving; else why no more messages can come. Touches nothing the slot guards.
+    /// </summary>
+    private ReceiveResult ReceiveAfterEnd()
     {
-        if (_failure != ProtocolError.None)
+        ProtocolError failure = Failure;
+        if (failure != ProtocolError.None)
         {
-            ThrowHelper.ThrowProtocolError(_failure);
+            ThrowHelper.ThrowProtocolError(failure);
         }
 
-        ThrowHelper.ThrowInvalidOperation("The peer's close frame was already received; no more messages follow.");
+        if (PeerCloseStatus is { } status && Interlocked.Exchange(ref _closeUndelivered, 0) != 0)
+        {
+            return new ReceiveResult(0, WebSocketMessageType.Close, true, status, PeerCloseReason);
+        }
+
+        if (IsDisposed)
+        {
+            throw new ObjectDisposedException(nameof(WebSocketConnection));
+        }
+
+        if (PeerCloseStatus is null)
+        {
+            // Aborted (or closed at the close timeout without the peer's answer): as a receive waiting at the time ended.
+            throw new OperationCanceledException("The connection was aborted.");
+        }
+
+        throw new InvalidOperationException("The peer's close frame was already received; no more messages follow.");
     }
 
     /// <summary>Section 5.4: continuations only inside a message, new messages only outside one; then the size limit.</summary>
@@ -556,7 +635,7 @@ public sealed partial class WebSocketConnection
         _inflateInputEnd = 0;
         if (_hasPiece)
         {
-            _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+            _inflateInput ??= _bufferPool.Rent(4096);
             _inflateInputEnd = CopyFromPiece(_inflateInput, out _);
             _compressedBytesSeen = true;
             return true;
@@ -575,7 +654,7 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
-        _inflateInput ??= ArrayPool<byte>.Shared.Rent(4096);
+        _inflateInput ??= _bufferPool.Rent(4096);
         s_deflateTail.CopyTo(_inflateInput, 0);
         _inflateInputEnd = s_deflateTail.Length;
         return true;
@@ -587,7 +666,7 @@ public sealed partial class WebSocketConnection
         _inflateInputStart = _inflateInputEnd = 0;
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 
@@ -656,6 +735,13 @@ public sealed partial class WebSocketConnection
 
         PeerCloseReason = reason;
         PeerCloseStatus = status;
+        if (Volatile.Read(ref _receiving) == SlotDraining)
+        {
+            // Read by CloseAsync for nobody: the application's next receive gets it. Set before the close is announced, so
+            // that a receive which sees the connection ended sees this too.
+            Volatile.Write(ref _closeUndelivered, 1);
+        }
+
         CompareExchangeState(WebSocketState.Open, WebSocketState.CloseReceived);
         if (_applicationAnswersClose && !Volatile.Read(ref _closeSent))
         {

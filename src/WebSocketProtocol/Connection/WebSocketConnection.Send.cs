@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Collections.Generic;
@@ -17,18 +18,6 @@ public sealed partial class WebSocketConnection
     private bool _streamingSend;
     private bool _streamingCompressed;
     private Utf8Validator _sendUtf8;
-
-    private readonly bool _keepAliveEnabled;
-    private readonly bool _idleTimeoutEnabled;
-    private long _lastReceivedTicks;
-
-    // Set by the receive on every frame and cleared by the keepalive tick, which stamps the time: reading a clock per
-    // frame would cost more than the rest of a small frame's receive on some machines.
-    private int _receivedSinceTick;
-    private long _lastPingTicks;
-    private long _pingSentTicks;
-    private int _pingOutstanding;
-    private int _keepAliveBusy;
 
     /// <summary>
     /// Sends a whole message, in fragments of <see cref="WebSocketConnectionOptions.FragmentSize"/> when it is longer.
@@ -198,7 +187,7 @@ public sealed partial class WebSocketConnection
         }
 
         int length = Utf8Encoder.GetByteCount(text.AsSpan());
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        byte[] buffer = _bufferPool.Rent(Math.Max(length, 1));
         try
         {
             Utf8Encoder.GetBytes(text.AsSpan(), buffer);
@@ -206,7 +195,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bufferPool.Return(buffer);
         }
     }
 
@@ -515,12 +504,12 @@ public sealed partial class WebSocketConnection
     /// <summary>Fails the connection: the close code for <paramref name="error"/> goes out when it can, then the transport is dropped.</summary>
     private async ValueTask FailAsync(ProtocolError error)
     {
-        if (_failure != ProtocolError.None)
+        // Once, atomically: the timer and the receive may fail the connection at the same moment, and the first one wins.
+        if (Interlocked.CompareExchange(ref _failure, (int)error, (int)ProtocolError.None) != (int)ProtocolError.None)
         {
             return;
         }
 
-        _failure = error;
         CloseStatus status = error.ToCloseStatus();
         if (CloseStatusRules.IsSendable((ushort)status) && !_closeSent && State != WebSocketState.Closed)
         {
@@ -540,74 +529,4 @@ public sealed partial class WebSocketConnection
 
     private void CompareExchangeState(WebSocketState expected, WebSocketState next) =>
         Interlocked.CompareExchange(ref _state, (int)next, (int)expected);
-
-    private void OnPongReceived() => Volatile.Write(ref _pingOutstanding, 0);
-
-    private void OnKeepAliveTick()
-    {
-        if (State != WebSocketState.Open || Interlocked.Exchange(ref _keepAliveBusy, 1) != 0)
-        {
-            return;
-        }
-
-        long now = MonotonicClock.Milliseconds;
-        if (Interlocked.Exchange(ref _receivedSinceTick, 0) != 0)
-        {
-            Volatile.Write(ref _lastReceivedTicks, now);
-        }
-
-        if (_idleTimeoutEnabled && now - Volatile.Read(ref _lastReceivedTicks) > (long)_options.IdleTimeout.TotalMilliseconds)
-        {
-            // Nothing at all arrived for too long: close with 1001, as an endpoint going away.
-            _ = FailAsync(ProtocolError.IdleTimeout).AsTask();
-            Volatile.Write(ref _keepAliveBusy, 0);
-            return;
-        }
-
-        if (!_keepAliveEnabled)
-        {
-            Volatile.Write(ref _keepAliveBusy, 0);
-            return;
-        }
-
-        if (Volatile.Read(ref _pingOutstanding) != 0)
-        {
-            if (now - Volatile.Read(ref _pingSentTicks) > (long)_options.KeepAliveTimeout.TotalMilliseconds)
-            {
-                // The peer vanished (no FIN, no pong): fail with 1011 so the application hears of it.
-                _ = FailAsync(ProtocolError.KeepAliveTimeout).AsTask();
-            }
-
-            Volatile.Write(ref _keepAliveBusy, 0);
-            return;
-        }
-
-        if (now - _lastPingTicks < (long)_options.KeepAliveInterval.TotalMilliseconds)
-        {
-            Volatile.Write(ref _keepAliveBusy, 0);
-            return;
-        }
-
-        _lastPingTicks = now;
-        Volatile.Write(ref _pingSentTicks, now);
-        Volatile.Write(ref _pingOutstanding, 1);
-        _ = SendKeepAlivePingAsync();
-    }
-
-    private async Task SendKeepAlivePingAsync()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(_options.KeepAliveTimeout);
-            await SendControlAsync(Opcode.Ping, ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
-        {
-            // A ping that cannot go out will not be answered either; the timeout check fails the connection.
-        }
-        finally
-        {
-            Volatile.Write(ref _keepAliveBusy, 0);
-        }
-    }
 }

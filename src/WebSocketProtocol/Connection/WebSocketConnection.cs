@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Collections.Generic;
@@ -15,12 +16,23 @@ namespace WebSocketProtocol.Connection;
 /// validates text, answers pings, runs the closing handshake and keepalive, and fails with the right close code.
 /// </summary>
 /// <remarks>
-/// <para>Thread safety: one receive at a time (a second concurrent receive throws); any number of concurrent sends.
-/// The frames of two messages never interleave, and control frames (pongs, the close) go out between the fragments of a
-/// long message.</para>
+/// <para>Thread safety: one receive at a time (a second concurrent receive throws <see cref="InvalidOperationException"/>);
+/// any number of concurrent sends. The frames of two messages never interleave, and control frames (pongs, the close) go
+/// out between the fragments of a long message.</para>
+/// <para><see cref="CloseAsync"/>, <see cref="Abort"/> and <see cref="Dispose"/> may be called from any thread, while other
+/// threads receive and send. A close started beside a receive loop ends that loop with the peer's close: a receive in
+/// progress meets it; if none is, <see cref="CloseAsync"/> reads (and discards) on the application's behalf, and a receive
+/// called meanwhile takes over at the next message boundary and receives what follows, or returns the peer's close if
+/// <see cref="CloseAsync"/> already read it (or had begun reading while the application was partway through streaming a
+/// message, whose rest it discarded). After <see cref="Abort"/> a receive ends with
+/// <see cref="OperationCanceledException"/>; one that starts after <see cref="Dispose"/> throws
+/// <see cref="ObjectDisposedException"/>; a send throws <see cref="InvalidOperationException"/> (or
+/// <see cref="WebSocketProtocolException"/> with <see cref="ProtocolError.ConnectionLost"/> if it was waiting for the
+/// transport). A receive or send still running keeps the buffers it uses, which go back to the pool when it leaves; a
+/// message from <see cref="ReceiveMessageAsync"/> is valid until the next receive or <see cref="Dispose"/>.</para>
 /// <para>Every protocol violation by the peer sends the close code its rule maps to (1002, 1007, 1009), drops the
 /// transport and throws <see cref="WebSocketProtocolException"/> from the receive; messages received before it were
-/// delivered first.</para>
+/// delivered first. A timer that expires (keepalive, idle, frame) fails the connection the same way.</para>
 /// </remarks>
 public sealed partial class WebSocketConnection : IDisposable
 {
@@ -31,50 +43,65 @@ public sealed partial class WebSocketConnection : IDisposable
     private readonly WebSocketConnectionOptions _options;
     private readonly WebSocketExtension[] _extensions;
 
+    // Where message, inflate and scratch buffers come from: the shared pool, unless a test gives one that checks returns.
+    private readonly ArrayPool<byte> _bufferPool;
+
     // permessage-deflate, when the handshake agreed it: the only extension the connection knows how to apply.
     private readonly PerMessageDeflateExtension? _deflate;
     private readonly long _compressedWireLimit;
 
-    // One outgoing data message at a time; one frame write-and-flush at a time.
+    // One outgoing data message at a time; one frame write-and-flush at a time. The frame lock is also the send side's
+    // ownership: only its holder touches the output pipe and the compressor.
     private readonly SemaphoreSlim _messageLock = new(1, 1);
     private readonly AsyncMutex _frameLock = new();
 
     private readonly TaskCompletionSource<bool> _closeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Timer? _keepAliveTimer;
 
-    private int _state;
+    // Keepalive, idle and frame time-outs (WebSocketConnection.Timers.cs); null when all are off.
+    private readonly Timer? _timer;
+
+    // A System.Net.WebSockets.WebSocketState: Open from the start (the handshake is done before a connection exists).
+    private int _state = (int)WebSocketState.Open;
     private bool _closeSent;
 
     // Set for WebSocketConnectionAdapter: code written for System.Net.WebSockets answers the peer's close itself, with its
     // own status and description, so the connection must not answer it first.
     private bool _applicationAnswersClose;
-    private ProtocolError _failure;
+
+    // A ProtocolError, set once: the first failure wins (the timer and the receive may fail the connection at once).
+    private int _failure;
     private int _disposed;
     private int _outputCompleted;
     private int _inputReleased;
+
+    // After Dispose, the receive side (its slot) and the send side (the frame lock) each give their state back when the
+    // last user leaves; the extensions, used by both, are disposed when both have.
+    private int _sendSideRetired;
+    private int _sidesInUse = 2;
 
     /// <summary>Creates a connection over pipes whose opening handshake has completed.</summary>
     /// <param name="input">Bytes from the peer, starting at the first frame.</param>
     /// <param name="output">Bytes to the peer.</param>
     /// <param name="options">Role, limits and timers.</param>
-    /// <param name="subprotocol">The subprotocol agreed in the handshake, if any.</param>
+    /// <param name="subProtocol">The subprotocol agreed in the handshake, if any.</param>
     /// <param name="extensions">
     /// The extensions agreed in the handshake (<see cref="Handshake.ServerHandshakeResult.Extensions"/> or
     /// <see cref="Handshake.ClientHandshakeResult.Extensions"/>); the connection owns and disposes them. It applies
     /// <see cref="PerMessageDeflateExtension"/> and refuses any other.
     /// </param>
     /// <exception cref="ArgumentException">An extension is not one the connection can apply, or was agreed for the other role.</exception>
-    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subprotocol = null, IReadOnlyList<WebSocketExtension>? extensions = null)
+    public WebSocketConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, string? subProtocol = null, IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        _bufferPool = options.BufferPool;
         if (options.MaxMessageSize < FrameHeader.MaxControlPayloadLength)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMessageSize must admit a control frame (125 bytes).");
         }
 
-        Subprotocol = subprotocol;
+        SubProtocol = subProtocol;
         _extensions = extensions is null || extensions.Count == 0 ? Array.Empty<WebSocketExtension>() : new WebSocketExtension[extensions.Count];
         ReservedBits claimed = ReservedBits.None;
         for (int i = 0; i < _extensions.Length; i++)
@@ -98,15 +125,8 @@ public sealed partial class WebSocketConnection : IDisposable
         _writer = new FrameWriter(output, options.Role);
         _keepAliveEnabled = IsFinite(options.KeepAliveInterval);
         _idleTimeoutEnabled = IsFinite(options.IdleTimeout);
-        if (_keepAliveEnabled || _idleTimeoutEnabled)
-        {
-            _lastPingTicks = _lastReceivedTicks = MonotonicClock.Milliseconds;
-            long shortest = Math.Min(
-                _keepAliveEnabled ? Math.Min(options.KeepAliveInterval.Ticks, options.KeepAliveTimeout.Ticks) : long.MaxValue,
-                _idleTimeoutEnabled ? options.IdleTimeout.Ticks : long.MaxValue);
-            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, shortest / 4));
-            _keepAliveTimer = new Timer(static state => ((WebSocketConnection)state!).OnKeepAliveTick(), this, tick, tick);
-        }
+        _frameTimeoutMilliseconds = IsFinite(options.FrameTimeout) ? Math.Max(1, (long)options.FrameTimeout.TotalMilliseconds) : 0;
+        _timer = StartTimer();
     }
 
     private static bool IsFinite(TimeSpan span) => span != Timeout.InfiniteTimeSpan && span > TimeSpan.Zero;
@@ -115,7 +135,7 @@ public sealed partial class WebSocketConnection : IDisposable
     public WebSocketRole Role => _options.Role;
 
     /// <summary>The subprotocol agreed in the handshake, or <see langword="null"/>.</summary>
-    public string? Subprotocol { get; }
+    public string? SubProtocol { get; }
 
     /// <summary>The extensions agreed in the handshake, which this connection applies.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions => _extensions;
@@ -129,30 +149,6 @@ public sealed partial class WebSocketConnection : IDisposable
     /// <summary>The reason the peer gave in its close frame, once it arrived.</summary>
     public string? PeerCloseReason { get; private set; }
 
-    /// <summary>
-    /// Starts (or answers) the closing handshake: sends a close frame with <paramref name="status"/> and
-    /// <paramref name="reason"/>, waits for the peer's close frame (discarding messages if no receive is running), then
-    /// closes the transport (a server first; a client after the server, RFC 6455 section 7.1.1). Gives up after
-    /// <see cref="WebSocketConnectionOptions.CloseTimeout"/> and closes anyway.
-    /// </summary>
-    /// <param name="status">A status that may be sent (not 1005, 1006 or 1015).</param>
-    /// <param name="reason">At most 123 UTF-8 bytes.</param>
-    /// <param name="cancellationToken">Abandons the wait; the transport is closed regardless.</param>
-    public Task CloseAsync(CloseStatus status, string? reason = null, CancellationToken cancellationToken = default)
-    {
-        // Validate before anything goes out, so a bad reason fails the call rather than the connection.
-        try
-        {
-            ValidateClose(status, reason);
-        }
-        catch (ArgumentException exception)
-        {
-            return Task.FromException(exception);
-        }
-
-        return CloseCoreAsync(status, reason, cancellationToken);
-    }
-
     /// <summary>Whether the peer's close frame has arrived.</summary>
     internal bool CloseFrameReceived => PeerCloseStatus is not null;
 
@@ -160,85 +156,64 @@ public sealed partial class WebSocketConnection : IDisposable
     internal bool CloseFrameSent => Volatile.Read(ref _closeSent);
 
     /// <summary>Whether the connection failed: the peer broke the protocol, the transport was lost, or a timer expired.</summary>
-    internal bool HasFailed => _failure != ProtocolError.None;
+    internal bool HasFailed => Failure != ProtocolError.None;
 
     /// <summary>The rule whose breach failed the connection, or <see cref="ProtocolError.None"/>.</summary>
-    internal ProtocolError Failure => _failure;
+    internal ProtocolError Failure => (ProtocolError)Volatile.Read(ref _failure);
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Leaves the answer to the peer's close frame to the application (see <see cref="WebSocketConnectionAdapter"/>).</summary>
     internal void LeaveCloseAnswerToApplication() => _applicationAnswersClose = true;
 
-    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="status"/> and <paramref name="reason"/> may go in a close frame.</summary>
-    internal static void ValidateClose(CloseStatus status, string? reason)
-    {
-        Span<byte> probe = stackalloc byte[FrameHeader.MaxControlPayloadLength];
-        FrameWriter.FormatCloseBody(status, (reason ?? string.Empty).AsSpan(), probe);
-    }
-
-    /// <summary>The closing handshake of <see cref="CloseAsync"/>; a <see langword="null"/> status sends a close frame without a body.</summary>
-    internal async Task CloseCoreAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await SendCloseAsync(status, reason, linked.Token).ConfigureAwait(false);
-            if (!_closeReceived.Task.IsCompleted)
-            {
-                if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
-                {
-                    try
-                    {
-                        await DrainUntilCloseAsync(linked.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Volatile.Write(ref _receiving, 0);
-                    }
-                }
-                else
-                {
-                    await WaitAsync(_closeReceived.Task, linked.Token).ConfigureAwait(false);
-                }
-            }
-
-            await CloseTransportAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
-        {
-            // No answer in time, or the transport broke: the connection ends here either way.
-            Abort();
-            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-        }
-    }
-
     /// <summary>
     /// Closes the transport at once, without a closing handshake; a receive in progress ends with an
-    /// <see cref="OperationCanceledException"/>, whatever the transport reports.
+    /// <see cref="OperationCanceledException"/>, whatever the transport reports. Safe from any thread, at any time.
     /// </summary>
     public void Abort()
     {
-        Volatile.Write(ref _state, (int)WebSocketState.Closed);
-        _keepAliveTimer?.Dispose();
+        // Closed first, with a full fence: a receive or send that looks after this writes and reads nothing more, and one
+        // leaving its slot after this sees it and releases what this call could not.
+        Interlocked.Exchange(ref _state, (int)WebSocketState.Closed);
+        Interlocked.Exchange(ref _slotExitWork, 1);
+        _timer?.Dispose();
         _closeReceived.TrySetResult(false);
-        CompleteOutput(cancelPendingFlush: true);
 
-        // The frame reader belongs to the receiving thread: release the input here only when no receive runs.
-        if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
+        // Wake a send waiting in its flush and a receive waiting for bytes, so that they leave at once.
+        if (Volatile.Read(ref _outputCompleted) == 0)
         {
-            ReleaseInput();
-            Volatile.Write(ref _receiving, 0);
+            try
+            {
+                _output.CancelPendingFlush();
+            }
+            catch (Exception exception) when (IsTransportFailure(exception))
+            {
+                // Completed meanwhile: nothing waits in it any more.
+            }
         }
-        else if (Volatile.Read(ref _inputReleased) == 0)
+
+        if (Volatile.Read(ref _inputReleased) == 0)
         {
-            _input.CancelPendingRead();
+            try
+            {
+                _input.CancelPendingRead();
+            }
+            catch (Exception exception) when (IsTransportFailure(exception))
+            {
+                // Released meanwhile.
+            }
         }
+
+        // Each pipe belongs to whoever holds its side's slot: it is completed now if nobody does, else as they leave.
+        ReleaseSendSideWhenFree(abandonUnflushed: true);
+        ReleaseReceiveSideIfFree();
     }
 
-    /// <summary>Aborts the connection if it is still open and returns the pooled buffers.</summary>
+    /// <summary>
+    /// Aborts the connection if it is still open and returns the pooled buffers: at once when no receive or send is running,
+    /// else as the last of them leaves, so that nothing still in use goes back to the pool. A message received earlier is
+    /// invalid afterwards.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -247,71 +222,65 @@ public sealed partial class WebSocketConnection : IDisposable
         }
 
         Abort();
-        ReleaseInput();
-        ReturnMessageBuffer();
-        ReturnInflateInput();
-        foreach (WebSocketExtension extension in _extensions)
-        {
-            extension.Dispose();
-        }
     }
 
-    private async Task DrainUntilCloseAsync(CancellationToken cancellationToken)
+    /// <summary>Completes the output, and after Dispose retires the send side, once the frame lock is free.</summary>
+    private void ReleaseSendSideWhenFree(bool abandonUnflushed)
     {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(4096);
+        if (!_frameLock.TryEnter())
+        {
+            // A send holds it: it sees the connection closed (or is woken from its flush) and leaves soon.
+            _ = ReleaseSendSideAfterFrameLockAsync(abandonUnflushed);
+            return;
+        }
+
         try
         {
-            while (true)
-            {
-                ReceiveResult result = await ReceiveCoreAsync(scratch, cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-            }
+            ReleaseSendSide(abandonUnflushed);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            _frameLock.Exit();
         }
     }
 
-    private async Task CloseTransportAsync(CancellationToken cancellationToken)
+    private async Task ReleaseSendSideAfterFrameLockAsync(bool abandonUnflushed)
     {
-        if (Role == WebSocketRole.Client)
+        await _frameLock.EnterAsync().ConfigureAwait(false);
+        try
         {
-            // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for that end of stream.
-            try
+            ReleaseSendSide(abandonUnflushed);
+        }
+        finally
+        {
+            _frameLock.Exit();
+        }
+    }
+
+    /// <summary>Holding the frame lock, with the connection closed: no holder after this one writes, so the output can end.</summary>
+    private void ReleaseSendSide(bool abandonUnflushed)
+    {
+        CompleteOutput(abandonUnflushed);
+        if (IsDisposed && Interlocked.Exchange(ref _sendSideRetired, 1) == 0)
+        {
+            OnSideRetired();
+        }
+    }
+
+    /// <summary>The extensions' state is used by both sides: it goes when the second of them has retired.</summary>
+    private void OnSideRetired()
+    {
+        if (Interlocked.Decrement(ref _sidesInUse) == 0)
+        {
+            foreach (WebSocketExtension extension in _extensions)
             {
-                _reader.ReleaseInput();
-                while (true)
-                {
-                    ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    _input.AdvanceTo(read.Buffer.End);
-                    if (read.IsCompleted || read.IsCanceled)
-                    {
-                        break;
-                    }
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // The reader was already released by a failure path.
+                extension.Dispose();
             }
         }
-
-        Volatile.Write(ref _state, (int)WebSocketState.Closed);
-        _keepAliveTimer?.Dispose();
-        TryComplete();
     }
 
-    private void TryComplete()
-    {
-        CompleteOutput(cancelPendingFlush: false);
-        ReleaseInput();
-    }
-
-    private void CompleteOutput(bool cancelPendingFlush)
+    /// <summary>Completes the output once; the frame lock is held, or the caller owns the send side some other way.</summary>
+    private void CompleteOutput(bool abandonUnflushed)
     {
         if (Interlocked.Exchange(ref _outputCompleted, 1) != 0)
         {
@@ -320,19 +289,11 @@ public sealed partial class WebSocketConnection : IDisposable
 
         try
         {
-            Exception? abandoned = null;
-            if (cancelPendingFlush)
-            {
-                _output.CancelPendingFlush();
-
-                // Bytes still unflushed belong to a send being abandoned (one cancelled while the peer read nothing): a
-                // stream's writer would write them synchronously on Complete, which can block for ever. An error drops them.
-                if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > 0)
-                {
-                    abandoned = new OperationCanceledException("The connection was aborted with a send unfinished.");
-                }
-            }
-
+            // Bytes still unflushed belong to a send being abandoned (one cancelled while the peer read nothing): a stream's
+            // writer would write them synchronously on Complete, which can block for ever. An error drops them.
+            Exception? abandoned = abandonUnflushed && _output.CanGetUnflushedBytes && _output.UnflushedBytes > 0
+                ? new OperationCanceledException("The connection was aborted with a send unfinished.")
+                : null;
             _output.Complete(abandoned);
         }
         catch (Exception exception) when (IsTransportFailure(exception))
@@ -341,6 +302,7 @@ public sealed partial class WebSocketConnection : IDisposable
         }
     }
 
+    /// <summary>Lets go of the input once; only the holder of the receive slot may call this.</summary>
     private void ReleaseInput()
     {
         if (Interlocked.Exchange(ref _inputReleased, 1) != 0)
@@ -370,16 +332,4 @@ public sealed partial class WebSocketConnection : IDisposable
 
     private static bool IsTransportFailure(Exception exception) =>
         exception is System.IO.IOException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException;
-
-    private static async Task WaitAsync(Task task, CancellationToken cancellationToken)
-    {
-        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(true), cancelled))
-        {
-            if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-    }
 }

@@ -1,8 +1,8 @@
+using System.Net.WebSockets;
 using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
-using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
 using NetWebSocket = System.Net.WebSockets.WebSocket;
 using NetWebSocketReceiveResult = System.Net.WebSockets.WebSocketReceiveResult;
 
@@ -17,7 +17,7 @@ public sealed partial class WebSocketConnectionAdapter
     // A zero-byte receive learns that a message has begun by taking its first byte, which the next receive hands out first.
     private readonly byte[] _heldByte = new byte[1];
     private bool _holdsByte;
-    private NetMessageType _heldType;
+    private WebSocketMessageType _heldType;
     private bool _heldEndsMessage;
 
     /// <summary>
@@ -145,10 +145,10 @@ public sealed partial class WebSocketConnectionAdapter
         if (result.MessageType == WebSocketMessageType.Close)
         {
             await OnPeerCloseAsync(result, cancellationToken).ConfigureAwait(false);
-            return new Received(0, NetMessageType.Close, true);
+            return new Received(0, WebSocketMessageType.Close, true);
         }
 
-        NetMessageType type = result.MessageType == WebSocketMessageType.Text ? NetMessageType.Text : NetMessageType.Binary;
+        WebSocketMessageType type = result.MessageType == WebSocketMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
         if (buffer.IsEmpty && result.Count == 1)
         {
             _holdsByte = true;
@@ -173,7 +173,7 @@ public sealed partial class WebSocketConnectionAdapter
     /// <summary>What one receive produced, before it is shaped as the overload's result type.</summary>
     private readonly struct Received
     {
-        public Received(int count, NetMessageType messageType, bool endOfMessage)
+        public Received(int count, WebSocketMessageType messageType, bool endOfMessage)
         {
             Count = count;
             MessageType = messageType;
@@ -182,7 +182,7 @@ public sealed partial class WebSocketConnectionAdapter
 
         public int Count { get; }
 
-        public NetMessageType MessageType { get; }
+        public WebSocketMessageType MessageType { get; }
 
         public bool EndOfMessage { get; }
     }

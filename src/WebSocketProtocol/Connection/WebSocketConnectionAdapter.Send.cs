@@ -1,7 +1,7 @@
+using System.Net.WebSockets;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
 
 namespace WebSocketProtocol.Connection;
 
@@ -23,7 +23,7 @@ public sealed partial class WebSocketConnectionAdapter
     /// <param name="endOfMessage">Whether this ends the message.</param>
     /// <param name="cancellationToken">Cancelling a send under way aborts the socket, since a frame may be half written.</param>
     /// <exception cref="ArgumentException">The type is Close, or text is not valid UTF-8.</exception>
-    public override Task SendAsync(ArraySegment<byte> buffer, NetMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
     {
         ValidateSendType(messageType);
         ValidateArraySegment(buffer, nameof(buffer));
@@ -31,12 +31,12 @@ public sealed partial class WebSocketConnectionAdapter
     }
 
 #if NET
-    /// <summary>Sends a whole message or the next part of one; see <see cref="SendAsync(ArraySegment{byte}, NetMessageType, bool, CancellationToken)"/>.</summary>
+    /// <summary>Sends a whole message or the next part of one; see <see cref="SendAsync(ArraySegment{byte}, WebSocketMessageType, bool, CancellationToken)"/>.</summary>
     /// <param name="buffer">The bytes to send.</param>
     /// <param name="messageType">Text or Binary.</param>
     /// <param name="endOfMessage">Whether this ends the message.</param>
     /// <param name="cancellationToken">Cancelling a send under way aborts the socket.</param>
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, NetMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
         SendAsync(buffer, messageType, endOfMessage ? System.Net.WebSockets.WebSocketMessageFlags.EndOfMessage : System.Net.WebSockets.WebSocketMessageFlags.None, cancellationToken);
 
     /// <summary>
@@ -47,7 +47,7 @@ public sealed partial class WebSocketConnectionAdapter
     /// <param name="messageType">Text or Binary.</param>
     /// <param name="messageFlags">EndOfMessage and DisableCompression.</param>
     /// <param name="cancellationToken">Cancelling a send under way aborts the socket.</param>
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, NetMessageType messageType, System.Net.WebSockets.WebSocketMessageFlags messageFlags, CancellationToken cancellationToken)
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, System.Net.WebSockets.WebSocketMessageFlags messageFlags, CancellationToken cancellationToken)
     {
         ValidateSendType(messageType);
         return SendCoreAsync(
@@ -59,7 +59,7 @@ public sealed partial class WebSocketConnectionAdapter
     }
 #endif
 
-    private ValueTask SendCoreAsync(ReadOnlyMemory<byte> buffer, NetMessageType messageType, bool endOfMessage, bool disableCompression, CancellationToken cancellationToken)
+    private ValueTask SendCoreAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, bool disableCompression, CancellationToken cancellationToken)
     {
         try
         {
@@ -160,6 +160,6 @@ public sealed partial class WebSocketConnectionAdapter
         }
     }
 
-    private static WebSocketMessageType ToMessageType(NetMessageType messageType) =>
-        messageType == NetMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+    private static WebSocketMessageType ToMessageType(WebSocketMessageType messageType) =>
+        messageType == WebSocketMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
 }

@@ -1,8 +1,7 @@
+using System.Net.WebSockets;
 using System;
 using System.Threading;
 using NetCloseStatus = System.Net.WebSockets.WebSocketCloseStatus;
-using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
-using NetState = System.Net.WebSockets.WebSocketState;
 using NetWebSocket = System.Net.WebSockets.WebSocket;
 using NetWebSocketError = System.Net.WebSockets.WebSocketError;
 using NetWebSocketException = System.Net.WebSockets.WebSocketException;
@@ -44,16 +43,16 @@ namespace WebSocketProtocol.Connection;
 /// </remarks>
 public sealed partial class WebSocketConnectionAdapter : NetWebSocket
 {
-    private static readonly NetState[] s_validReceiveStates = { NetState.Open, NetState.CloseSent };
-    private static readonly NetState[] s_validSendStates = { NetState.Open, NetState.CloseReceived };
-    private static readonly NetState[] s_validCloseOutputStates = { NetState.Open, NetState.CloseReceived };
-    private static readonly NetState[] s_validCloseStates = { NetState.Open, NetState.CloseReceived, NetState.CloseSent };
+    private static readonly WebSocketState[] s_validReceiveStates = { WebSocketState.Open, WebSocketState.CloseSent };
+    private static readonly WebSocketState[] s_validSendStates = { WebSocketState.Open, WebSocketState.CloseReceived };
+    private static readonly WebSocketState[] s_validCloseOutputStates = { WebSocketState.Open, WebSocketState.CloseReceived };
+    private static readonly WebSocketState[] s_validCloseStates = { WebSocketState.Open, WebSocketState.CloseReceived, WebSocketState.CloseSent };
 
     private readonly WebSocketConnection _connection;
 
     // Guards the state and the two close flags, which move together (either close frame may come first).
     private readonly object _stateLock = new();
-    private NetState _state = NetState.Open;
+    private WebSocketState _state = WebSocketState.Open;
     private bool _closeSent;
     private bool _closeReceived;
     private bool _disposed;
@@ -87,17 +86,17 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
     public override string? CloseStatusDescription => _closeStatusDescription;
 
     /// <summary>The subprotocol the opening handshake agreed, or <see langword="null"/>.</summary>
-    public override string? SubProtocol => _connection.Subprotocol;
+    public override string? SubProtocol => _connection.SubProtocol;
 
     /// <summary>Where the socket is: Open, CloseSent, CloseReceived, Closed, or Aborted after an abort or a failure.</summary>
-    public override NetState State
+    public override WebSocketState State
     {
         get
         {
-            NetState state = _state;
+            WebSocketState state = _state;
 
             // A failure the connection met on its own (a keepalive or idle timeout) shows before any call reports it.
-            return state < NetState.Closed && _connection.HasFailed ? NetState.Aborted : state;
+            return state < WebSocketState.Closed && _connection.HasFailed ? WebSocketState.Aborted : state;
         }
     }
 
@@ -106,9 +105,9 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
     {
         lock (_stateLock)
         {
-            if (_state < NetState.Closed)
+            if (_state < WebSocketState.Closed)
             {
-                _state = NetState.Aborted;
+                _state = WebSocketState.Aborted;
             }
         }
 
@@ -126,9 +125,9 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
             }
 
             _disposed = true;
-            if (_state < NetState.Aborted)
+            if (_state < WebSocketState.Aborted)
             {
-                _state = NetState.Closed;
+                _state = WebSocketState.Closed;
             }
         }
 
@@ -163,9 +162,9 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
     {
         lock (_stateLock)
         {
-            if (_state < NetState.Closed)
+            if (_state < WebSocketState.Closed)
             {
-                _state = NetState.Aborted;
+                _state = WebSocketState.Aborted;
             }
         }
     }
@@ -176,13 +175,13 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
         lock (_stateLock)
         {
             _closeSent = true;
-            if (_closeReceived && _state < NetState.Closed)
+            if (_closeReceived && _state < WebSocketState.Closed)
             {
-                _state = NetState.Closed;
+                _state = WebSocketState.Closed;
             }
-            else if (_state < NetState.CloseSent)
+            else if (_state < WebSocketState.CloseSent)
             {
-                _state = NetState.CloseSent;
+                _state = WebSocketState.CloseSent;
             }
 
             return _closeReceived;
@@ -198,13 +197,13 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
             // A close without a status (1005, RFC 6455 section 7.1.5) reads as NormalClosure, as ManagedWebSocket reports it.
             _closeStatus = status is null or WebSocketProtocol.CloseStatus.NoStatusReceived ? NetCloseStatus.NormalClosure : (NetCloseStatus)(int)status.Value;
             _closeReceived = true;
-            if (_closeSent && _state < NetState.Closed)
+            if (_closeSent && _state < WebSocketState.Closed)
             {
-                _state = NetState.Closed;
+                _state = WebSocketState.Closed;
             }
-            else if (_state < NetState.CloseReceived)
+            else if (_state < WebSocketState.CloseReceived)
             {
-                _state = NetState.CloseReceived;
+                _state = WebSocketState.CloseReceived;
             }
 
             return _closeSent;
@@ -216,9 +215,9 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
     /// <see cref="NetWebSocketError.InvalidState"/>, or <see cref="ObjectDisposedException"/> in an allowed state after
     /// <see cref="Dispose"/>.
     /// </summary>
-    private void ThrowIfInvalidState(NetState[] validStates)
+    private void ThrowIfInvalidState(WebSocketState[] validStates)
     {
-        NetState state = State;
+        WebSocketState state = State;
         if (Array.IndexOf(validStates, state) >= 0)
         {
             if (Volatile.Read(ref _disposed))
@@ -234,9 +233,9 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
             $"The WebSocket is in the state '{state}'; this call needs one of: {string.Join(", ", validStates)}.");
     }
 
-    private static void ValidateSendType(NetMessageType messageType)
+    private static void ValidateSendType(WebSocketMessageType messageType)
     {
-        if (messageType != NetMessageType.Text && messageType != NetMessageType.Binary)
+        if (messageType != WebSocketMessageType.Text && messageType != WebSocketMessageType.Binary)
         {
             throw new ArgumentException("Send Text or Binary; close with CloseAsync or CloseOutputAsync.", nameof(messageType));
         }
@@ -306,7 +305,7 @@ public sealed partial class WebSocketConnectionAdapter : NetWebSocket
             return exception as OperationCanceledException ?? new OperationCanceledException("The operation was canceled.", exception, cancellationToken);
         }
 
-        if (_state == NetState.Aborted)
+        if (_state == WebSocketState.Aborted)
         {
             return new OperationCanceledException("The WebSocket was aborted.", exception);
         }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 
 namespace WebSocketProtocol.Connection;

@@ -54,6 +54,11 @@ public sealed class FrameReader
     private Frame _current;
     private ProtocolError _failure;
 
+    // Whether bytes of a frame not yet complete were buffered when the reader last had to wait for more; and how long it
+    // has waited inside the current frame, for the connection's frame timeout.
+    private bool _waitingInsideFrame;
+    private FrameWaitMeter _frameWait;
+
     /// <summary>Creates a reader over <paramref name="input"/> that enforces <paramref name="options"/>.</summary>
     public FrameReader(PipeReader input, FrameReaderOptions options)
     {
@@ -167,6 +172,12 @@ public sealed class FrameReader
     }
 
     /// <summary>
+    /// Milliseconds this reader has spent waiting for the rest of the frame it is inside (its header, then its payload), as
+    /// of <paramref name="now"/>; 0 between frames. Safe to call from another thread.
+    /// </summary>
+    internal long WaitedInsideFrameMilliseconds(long now) => _frameWait.WaitedMilliseconds(now);
+
+    /// <summary>
     /// Advances the pipe past everything this reader has consumed and lets go of its buffer, so the pipe can be read directly
     /// again (for instance after a close). <see cref="Current"/> is invalid afterwards.
     /// </summary>
@@ -183,6 +194,8 @@ public sealed class FrameReader
         }
 
         _current = default;
+        _waitingInsideFrame = false;
+        _frameWait.FrameEnded();
     }
 
     private void BeginRead(bool expectStreaming)
@@ -265,6 +278,7 @@ public sealed class FrameReader
 
         _current = new Frame(header, _buffer.Slice(headerLength, header.PayloadLength));
         _handedOut = frameLength;
+        _frameWait.FrameEnded();
         return true;
     }
 
@@ -307,6 +321,7 @@ public sealed class FrameReader
         _current = new Frame(header, payload);
         _handedOut = headerLength + payloadLength;
         _handedOutInFirstSegment = true;
+        _frameWait.FrameEnded();
     }
 
     private bool TryTakeHeader()
@@ -323,6 +338,11 @@ public sealed class FrameReader
         _current = new Frame(header, ReadOnlySequence<byte>.Empty);
         _streaming = header.PayloadLength != 0;
         _streamPosition = 0;
+        if (!_streaming)
+        {
+            _frameWait.FrameEnded();
+        }
+
         return true;
     }
 
@@ -341,6 +361,11 @@ public sealed class FrameReader
         _handedOut = available;
         _streamPosition += available;
         _streaming = _streamPosition != header.PayloadLength;
+        if (!_streaming)
+        {
+            _frameWait.FrameEnded();
+        }
+
         return true;
     }
 
@@ -414,7 +439,28 @@ public sealed class FrameReader
     {
         while (BeginFill())
         {
-            EndFill(await _input.ReadAsync(cancellationToken).ConfigureAwait(false));
+            // Waiting inside a frame (for the rest of a header, or for payload) is timed, so that a peer that stops or
+            // trickles mid-frame can be cut off; waiting between frames is not.
+            bool insideFrame = kind == ReadKind.PayloadPiece || _waitingInsideFrame;
+            if (insideFrame)
+            {
+                _frameWait.BeginWait();
+            }
+
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (insideFrame)
+                {
+                    _frameWait.EndWait();
+                }
+            }
+
+            EndFill(result);
             if (TryTake(kind))
             {
                 return true;
@@ -453,6 +499,7 @@ public sealed class FrameReader
             // Everything buffered was looked at and is not enough: wait for new bytes rather than re-parse these.
             Normalize();
             _holdingBuffer = false;
+            _waitingInsideFrame = !_buffer.IsEmpty;
             _input.AdvanceTo(_buffer.Start, _buffer.End);
         }
 

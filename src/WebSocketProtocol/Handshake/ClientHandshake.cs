@@ -18,7 +18,7 @@ public static class ClientHandshake
     /// </summary>
     /// <param name="output">Where the request is written (not flushed).</param>
     /// <param name="uri">The WebSocket URI: host, port, path and query are taken from it.</param>
-    /// <param name="options">Subprotocols, Origin and extra headers.</param>
+    /// <param name="options">SubProtocols, Origin and extra headers.</param>
     /// <param name="key">At least <see cref="WebSocketAccept.KeyLength"/> bytes; receives the key sent.</param>
     public static void WriteRequest(IBufferWriter<byte> output, Uri uri, WebSocketClientOptions options, Span<byte> key)
     {
@@ -46,9 +46,9 @@ public static class ClientHandshake
             WriteHeader(output, "Origin", origin);
         }
 
-        if (options.SubprotocolList.Count > 0)
+        if (options.SubProtocolList.Count > 0)
         {
-            foreach (string subprotocol in options.SubprotocolList)
+            foreach (string subprotocol in options.SubProtocolList)
             {
                 if (!HttpAscii.IsToken(subprotocol))
                 {
@@ -56,7 +56,7 @@ public static class ClientHandshake
                 }
             }
 
-            WriteHeader(output, "Sec-WebSocket-Protocol", string.Join(", ", options.SubprotocolList));
+            WriteHeader(output, "Sec-WebSocket-Protocol", string.Join(", ", options.SubProtocolList));
         }
 
         ExtensionNegotiation.WriteOffer(output, options.ExtensionList);
@@ -70,7 +70,8 @@ public static class ClientHandshake
 
     /// <summary>
     /// Checks a complete response head against the request (RFC 6455 section 4.1, the client's checks 1-6) and returns what
-    /// the server agreed to; throws <see cref="WebSocketHandshakeException"/> with the status and headers otherwise.
+    /// the server agreed to; otherwise throws <see cref="WebSocketConnectException"/> with the rule broken, and the status
+    /// and headers when they were read.
     /// </summary>
     /// <param name="head">The response head, ending with its empty line.</param>
     /// <param name="key">The key the request carried.</param>
@@ -84,31 +85,31 @@ public static class ClientHandshake
 
         if (!TryParseStatusLine(head, out int status, out int fieldsStart))
         {
-            throw Invalid("The response does not start with a valid HTTP/1.1 status line.", 0, null);
+            throw Invalid(WebSocketConnectError.MalformedResponse, "The response does not start with a valid HTTP/1.1 status line.", null, null);
         }
 
         var fields = new HeaderField[Math.Max(options.MaxResponseHeaderCount, 0)];
         int count = HttpHeadParser.ParseFields(head, fieldsStart, fields);
         if (count < 0)
         {
-            throw Invalid("The response head is malformed or has too many header fields.", status, null);
+            throw Invalid(WebSocketConnectError.MalformedResponse, "The response head is malformed or has too many header fields.", status, null);
         }
 
         var response = new HandshakeRequest(head, fields.AsSpan(0, count), default, default, 1, 1, null);
         List<KeyValuePair<string, string>> headers = ToList(response);
         if (status != 101)
         {
-            throw new WebSocketHandshakeException(HandshakeError.NotSwitchingProtocols, $"The server answered {status} instead of 101 Switching Protocols.", status, headers);
+            throw Invalid(WebSocketConnectError.HandshakeRefused, $"The server answered {status} instead of 101 Switching Protocols.", status, headers);
         }
 
         if (!response.HeaderContainsToken("Upgrade"u8, "websocket"u8))
         {
-            throw Invalid("The response's Upgrade header does not list websocket.", status, headers);
+            throw Invalid(WebSocketConnectError.MissingUpgrade, "The response's Upgrade header does not list websocket.", status, headers);
         }
 
         if (!response.HeaderContainsToken("Connection"u8, "Upgrade"u8))
         {
-            throw Invalid("The response's Connection header does not list Upgrade.", status, headers);
+            throw Invalid(WebSocketConnectError.MissingConnectionUpgrade, "The response's Connection header does not list Upgrade.", status, headers);
         }
 
         Span<byte> expected = stackalloc byte[WebSocketAccept.AcceptLength];
@@ -117,16 +118,16 @@ public static class ClientHandshake
             || !response.TryGetHeader("Sec-WebSocket-Accept"u8, out ReadOnlySpan<byte> accept)
             || !accept.SequenceEqual(expected))
         {
-            throw Invalid("Sec-WebSocket-Accept is missing, repeated or wrong for the key sent.", status, headers);
+            throw Invalid(WebSocketConnectError.InvalidAccept, "Sec-WebSocket-Accept is missing, repeated or wrong for the key sent.", status, headers);
         }
 
         string? subprotocol = null;
         if (response.TryGetHeader("Sec-WebSocket-Protocol"u8, out ReadOnlySpan<byte> chosen))
         {
-            subprotocol = response.CountHeader("Sec-WebSocket-Protocol"u8) == 1 ? FindOffered(chosen, options.SubprotocolList) : null;
+            subprotocol = response.CountHeader("Sec-WebSocket-Protocol"u8) == 1 ? FindOffered(chosen, options.SubProtocolList) : null;
             if (subprotocol is null)
             {
-                throw Invalid("The server selected a subprotocol the client did not offer.", status, headers);
+                throw Invalid(WebSocketConnectError.InvalidSubProtocol, "The server selected a subprotocol the client did not offer, or more than one.", status, headers);
             }
         }
 
@@ -134,7 +135,7 @@ public static class ClientHandshake
         string? extensionProblem = ExtensionNegotiation.TryAccept(response, options.ExtensionList, out WebSocketExtension[] extensions);
         if (extensionProblem is not null)
         {
-            throw Invalid(extensionProblem, status, headers);
+            throw Invalid(WebSocketConnectError.InvalidExtensions, extensionProblem, status, headers);
         }
 
         return new ClientHandshakeResult(subprotocol, extensions);
@@ -179,8 +180,8 @@ public static class ClientHandshake
         return null;
     }
 
-    private static WebSocketHandshakeException Invalid(string message, int status, List<KeyValuePair<string, string>>? headers) =>
-        new(HandshakeError.InvalidResponse, message, status, headers);
+    private static WebSocketConnectException Invalid(WebSocketConnectError error, string message, int? status, List<KeyValuePair<string, string>>? headers) =>
+        new(error, message, status, headers);
 
     private static List<KeyValuePair<string, string>> ToList(HandshakeRequest response)
     {
@@ -193,7 +194,8 @@ public static class ClientHandshake
         return headers;
     }
 
-    private static void ValidateUri(Uri uri)
+    /// <summary>A WebSocket URI: absolute, <c>ws</c> or <c>wss</c>, without a fragment (RFC 6455 section 3).</summary>
+    internal static void ValidateUri(Uri uri)
     {
         if (uri is null)
         {

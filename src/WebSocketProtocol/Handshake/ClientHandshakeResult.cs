@@ -11,12 +11,12 @@ public readonly struct ClientHandshakeResult
 
     internal ClientHandshakeResult(string? subprotocol, WebSocketExtension[] extensions)
     {
-        Subprotocol = subprotocol;
+        SubProtocol = subprotocol;
         _extensions = extensions;
     }
 
     /// <summary>The subprotocol the server chose (one of the client's own strings), or <see langword="null"/>.</summary>
-    public string? Subprotocol { get; }
+    public string? SubProtocol { get; }
 
     /// <summary>The extensions the server agreed to, in the order of its response; the connection owns and disposes them.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions => _extensions ?? Array.Empty<WebSocketExtension>();

@@ -1,6 +1,9 @@
 namespace WebSocketProtocol.Handshake;
 
-/// <summary>Why an opening handshake failed; <see cref="HandshakeErrorExtensions.ToStatusCode"/> gives the HTTP status a server answers with.</summary>
+/// <summary>
+/// Why a server refused an opening handshake; <see cref="HandshakeErrorExtensions.ToStatusCode"/> gives the HTTP status it
+/// answers with. A client's failures are <see cref="WebSocketConnectError"/>.
+/// </summary>
 public enum HandshakeError
 {
     /// <summary>No error.</summary>
@@ -53,10 +56,4 @@ public enum HandshakeError
 
     /// <summary>The head did not arrive within the handshake timeout. 408.</summary>
     Timeout,
-
-    /// <summary>A client received a response that is not a valid acceptance of its request.</summary>
-    InvalidResponse,
-
-    /// <summary>A client received a status other than 101.</summary>
-    NotSwitchingProtocols,
 }

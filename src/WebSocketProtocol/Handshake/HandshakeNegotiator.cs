@@ -107,13 +107,18 @@ public static class HandshakeNegotiator
     /// <summary>
     /// Writes the upgrade request for <paramref name="uri"/>, flushes, and reads and checks the server's response. On success the
     /// pipes carry WebSocket frames, and any bytes the server sent right behind its 101 stay in <paramref name="input"/>.
+    /// Give the result to a <see cref="Connection.WebSocketConnection"/> over the same pipes (client options) so that the
+    /// subprotocol and the extensions agreed apply to its frames.
     /// </summary>
     /// <param name="input">The connection's incoming bytes.</param>
     /// <param name="output">The connection's outgoing bytes.</param>
     /// <param name="uri">The <c>ws://</c> or <c>wss://</c> URI requested.</param>
-    /// <param name="options">What to offer; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">What to offer; <see langword="null"/> for the defaults. Only the handshake's settings are read.</param>
     /// <param name="cancellationToken">Abandons the handshake.</param>
-    /// <exception cref="WebSocketHandshakeException">The server refused or answered something invalid, or the handshake timed out.</exception>
+    /// <exception cref="WebSocketConnectException">
+    /// The server refused or answered something invalid, closed the connection first (or the pipes failed with an
+    /// <see cref="System.IO.IOException"/>), or the handshake timed out.
+    /// </exception>
     public static async ValueTask<ClientHandshakeResult> ConnectAsync(PipeReader input, PipeWriter output, Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (input is null)
@@ -154,20 +159,29 @@ public static class HandshakeNegotiator
                     }
                 }
 
-                if (status != HeadScanStatus.NeedMore || read.IsCompleted)
+                if (status != HeadScanStatus.NeedMore)
                 {
                     input.AdvanceTo(buffer.End);
-                    throw new WebSocketHandshakeException(
-                        HandshakeError.InvalidResponse,
-                        status == HeadScanStatus.NeedMore ? "The server closed the connection before its response head was complete." : $"The response head is invalid ({status}).");
+                    throw new WebSocketConnectException(WebSocketConnectError.MalformedResponse, $"The response head is invalid ({status}).");
+                }
+
+                if (read.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
+                    throw new WebSocketConnectException(WebSocketConnectError.ConnectionClosed, "The server closed the connection before its response head was complete.");
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
             }
         }
-        catch (OperationCanceledException) when (timeout is not null && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (timeout is not null && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new WebSocketHandshakeException(HandshakeError.Timeout, "The server did not complete the handshake in time.");
+            throw new WebSocketConnectException(WebSocketConnectError.Timeout, "The server did not complete the handshake in time.", innerException: exception);
+        }
+        catch (System.IO.IOException exception)
+        {
+            // A stream's pipes report a reset or a broken connection this way.
+            throw new WebSocketConnectException(WebSocketConnectError.ConnectionClosed, "The connection failed before the server's response head was complete.", innerException: exception);
         }
     }
 
@@ -192,7 +206,8 @@ public static class HandshakeNegotiator
         }
     }
 
-    private static CancellationTokenSource? CreateTimeout(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A source cancelled by <paramref name="cancellationToken"/> or after <paramref name="timeout"/>; none when the timeout is infinite.</summary>
+    internal static CancellationTokenSource? CreateTimeout(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (timeout == Timeout.InfiniteTimeSpan)
         {

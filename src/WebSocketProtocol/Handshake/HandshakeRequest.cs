@@ -13,7 +13,7 @@ public readonly ref struct HandshakeRequest
     private readonly (int Start, int Length) _method;
     private readonly (int Start, int Length) _target;
 
-    internal HandshakeRequest(ReadOnlySpan<byte> head, ReadOnlySpan<HeaderField> fields, (int Start, int Length) method, (int Start, int Length) target, int versionMajor, int versionMinor, string? selectedSubprotocol)
+    internal HandshakeRequest(ReadOnlySpan<byte> head, ReadOnlySpan<HeaderField> fields, (int Start, int Length) method, (int Start, int Length) target, int versionMajor, int versionMinor, string? selectedSubProtocol)
     {
         _head = head;
         _fields = fields;
@@ -21,7 +21,7 @@ public readonly ref struct HandshakeRequest
         _target = target;
         VersionMajor = versionMajor;
         VersionMinor = versionMinor;
-        SelectedSubprotocol = selectedSubprotocol;
+        SelectedSubProtocol = selectedSubProtocol;
     }
 
     /// <summary>The request method, such as <c>GET</c>.</summary>
@@ -59,7 +59,7 @@ public readonly ref struct HandshakeRequest
     public int VersionMinor { get; }
 
     /// <summary>The subprotocol the server chose from the client's offer, or <see langword="null"/>.</summary>
-    public string? SelectedSubprotocol { get; }
+    public string? SelectedSubProtocol { get; }
 
     /// <summary>The number of header fields.</summary>
     public int HeaderCount => _fields.Length;
@@ -138,7 +138,7 @@ public readonly ref struct HandshakeRequest
     public string GetPathString() => HttpAscii.GetString(Path);
 
     /// <summary>The same request with the server's choice of subprotocol, for the steps that run after it was made.</summary>
-    internal HandshakeRequest WithSelectedSubprotocol(string? subprotocol) =>
+    internal HandshakeRequest WithSelectedSubProtocol(string? subprotocol) =>
         new(_head, _fields, _method, _target, VersionMajor, VersionMinor, subprotocol);
 
     internal int IndexOf(ReadOnlySpan<byte> name, int start)

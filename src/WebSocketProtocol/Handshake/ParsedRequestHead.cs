@@ -98,8 +98,8 @@ internal struct ParsedRequestHead : IDisposable
     }
 
     /// <summary>The request as the handshake sees it; valid until <see cref="Dispose"/>.</summary>
-    public readonly HandshakeRequest View(string? selectedSubprotocol) =>
-        new(_bytes.AsSpan(), _fields.AsSpan(0, _fieldCount), _method, _target, _versionMajor, _versionMinor, selectedSubprotocol);
+    public readonly HandshakeRequest View(string? selectedSubProtocol) =>
+        new(_bytes.AsSpan(), _fields.AsSpan(0, _fieldCount), _method, _target, _versionMajor, _versionMinor, selectedSubProtocol);
 
     public void Dispose()
     {

@@ -131,7 +131,7 @@ public static class ServerHandshake
                     responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Accept", HttpAscii.GetString(accept)));
                 }
 
-                if (view.SelectedSubprotocol is { } subprotocol)
+                if (view.SelectedSubProtocol is { } subprotocol)
                 {
                     responseHeaders.Add(new KeyValuePair<string, string>("Sec-WebSocket-Protocol", subprotocol));
                 }
@@ -143,7 +143,7 @@ public static class ServerHandshake
 
                 // RFC 8441 section 5: an extended CONNECT is accepted with any 2xx; 200 is the plain one.
                 int status = form == HandshakeForm.Upgrade ? 101 : 200;
-                return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, view.SelectedSubprotocol, null, extensions, status);
+                return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, view.SelectedSubProtocol, null, extensions, status);
             }
             finally
             {
@@ -210,8 +210,8 @@ public static class ServerHandshake
             ReadOnlySpan<byte> key = request.GetHeaderValue(index.Key.First);
             Span<byte> accept = stackalloc byte[WebSocketAccept.AcceptLength];
             WebSocketAccept.ComputeAccept(key, accept);
-            HttpResponseWriter.WriteSwitchingProtocols(response, accept, request.SelectedSubprotocol, extensionHeader.WrittenSpan);
-            return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, request.SelectedSubprotocol, null, extensions);
+            HttpResponseWriter.WriteSwitchingProtocols(response, accept, request.SelectedSubProtocol, extensionHeader.WrittenSpan);
+            return new ServerHandshakeResult(HandshakeOutcome.Accepted, HandshakeError.None, request.SelectedSubProtocol, null, extensions);
         }
         finally
         {
@@ -225,7 +225,7 @@ public static class ServerHandshake
     /// </summary>
     private static HandshakeError Agree(ref HandshakeRequest request, WebSocketServerOptions options, PooledBufferWriter extensionHeader, out WebSocketExtension[] extensions)
     {
-        request = request.WithSelectedSubprotocol(ServerHandshakeRules.SelectSubprotocol(request, options.SubprotocolList));
+        request = request.WithSelectedSubProtocol(ServerHandshakeRules.SelectSubProtocol(request, options.SubProtocolList));
         if (!ExtensionNegotiation.TryNegotiate(request, options.ExtensionList, extensionHeader, out extensions))
         {
             return HandshakeError.InvalidExtensions;

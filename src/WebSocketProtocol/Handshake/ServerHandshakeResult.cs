@@ -13,7 +13,7 @@ public readonly struct ServerHandshakeResult
         _acceptedStatus = acceptedStatus;
         Outcome = outcome;
         Error = error;
-        Subprotocol = subprotocol;
+        SubProtocol = subprotocol;
         Request = request;
     }
 
@@ -38,7 +38,7 @@ public readonly struct ServerHandshakeResult
     };
 
     /// <summary>The chosen subprotocol (one of the server's own strings), or <see langword="null"/>.</summary>
-    public string? Subprotocol { get; }
+    public string? SubProtocol { get; }
 
     /// <summary>The extensions agreed, in the order of the response header; the connection owns and disposes them.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions => _extensions ?? Array.Empty<WebSocketExtension>();

@@ -72,7 +72,7 @@ internal static class ServerHandshakeRules
     }
 
     /// <summary>The server's most preferred subprotocol among those the client offered (RFC 6455 section 4.2.2, item 5.4).</summary>
-    public static string? SelectSubprotocol(HandshakeRequest request, List<string> supported)
+    public static string? SelectSubProtocol(HandshakeRequest request, List<string> supported)
     {
         if (supported.Count == 0)
         {
@@ -91,7 +91,7 @@ internal static class ServerHandshakeRules
             {
                 foreach (ReadOnlySpan<byte> offered in new HttpTokenList(request.GetHeaderValue(i)))
                 {
-                    // Subprotocol names are case-sensitive tokens (RFC 6455 section 11.3.4).
+                    // SubProtocol names are case-sensitive tokens (RFC 6455 section 11.3.4).
                     if (SameBytes(offered, candidate))
                     {
                         return candidate;

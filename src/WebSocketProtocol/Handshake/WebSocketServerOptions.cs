@@ -33,7 +33,7 @@ public sealed class WebSocketServerOptions
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The subprotocols this server speaks, most preferred first; the first one the client also offers is chosen.</summary>
-    public IList<string> Subprotocols => _subprotocols;
+    public IList<string> SubProtocols => _subprotocols;
 
     /// <summary>Which origins may connect. Default <see cref="Handshake.OriginPolicy.SameOrigin"/>.</summary>
     public OriginPolicy OriginPolicy { get; set; } = OriginPolicy.SameOrigin;
@@ -47,7 +47,7 @@ public sealed class WebSocketServerOptions
     /// <summary>The application's last word before 101; <see langword="null"/> accepts everything that passed the other checks.</summary>
     public HandshakeRequestFilter? RequestFilter { get; set; }
 
-    internal List<string> SubprotocolList => _subprotocols;
+    internal List<string> SubProtocolList => _subprotocols;
 
     internal List<string> AllowedOriginList => _allowedOrigins;
 

@@ -1,113 +1,84 @@
 using System;
 using System.IO;
 using System.IO.Pipelines;
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using WebSocketProtocol.Connection;
+using WebSocketProtocol.Extensions;
 using WebSocketProtocol.Handshake;
 
 namespace WebSocketProtocol.Transport;
 
 /// <summary>
-/// The smallest way to open a client connection: TCP (and TLS for <c>wss://</c>) to a URI, the handshake, and pipes back.
+/// A client in one call: TCP (and TLS for <c>wss://</c>) to a URI, the opening handshake, and a ready
+/// <see cref="WebSocketConnection"/> with what the server agreed to applied. To bring your own transport, run
+/// <see cref="HandshakeNegotiator.ConnectAsync"/> over its pipes and build the connection from the result.
 /// </summary>
 public static class WebSocketClient
 {
     /// <summary>
-    /// Connects to <paramref name="uri"/>'s host and port (with TLS and the platform's certificate validation for
-    /// <c>wss://</c>), runs the client handshake, and returns the pipes.
+    /// Connects to <paramref name="uri"/>'s host and port (with TLS for <c>wss://</c>, validated as
+    /// <see cref="WebSocketClientOptions.ServerCertificateValidation"/> says), runs the opening handshake, and returns the
+    /// connection, in the client role with <see cref="WebSocketClientOptions.Connection"/>'s limits and timers and the
+    /// subprotocol and extensions the server agreed to.
     /// </summary>
-    /// <param name="uri">A <c>ws://</c> or <c>wss://</c> URI.</param>
-    /// <param name="options">What to offer; <see langword="null"/> for the defaults.</param>
-    /// <param name="cancellationToken">Abandons the connect and handshake.</param>
-    /// <exception cref="WebSocketHandshakeException">The server refused or answered something invalid.</exception>
-    /// <exception cref="SocketException">The TCP connection failed.</exception>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">TLS failed, for instance on an untrusted certificate.</exception>
-    public static Task<WebSocketClientConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options, CancellationToken cancellationToken) =>
-        ConnectAsync(uri, options, null, cancellationToken);
-
-    /// <summary>As <see cref="ConnectAsync(Uri, WebSocketClientOptions?, CancellationToken)"/>, with transport settings such as TLS validation.</summary>
-    /// <param name="uri">A <c>ws://</c> or <c>wss://</c> URI.</param>
-    /// <param name="options">What to offer; <see langword="null"/> for the defaults.</param>
-    /// <param name="transport">How to connect; <see langword="null"/> for the defaults.</param>
+    /// <remarks>
+    /// The connection owns the transport: when it ends (its closing handshake, <see cref="WebSocketConnection.Abort"/> or
+    /// <see cref="WebSocketConnection.Dispose"/>), the TLS stream and the socket close with it.
+    /// </remarks>
+    /// <param name="uri">A <c>ws://</c> or <c>wss://</c> URI, without a fragment.</param>
+    /// <param name="options">What to offer and how to connect; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Abandons the connect, TLS and handshake.</param>
-    /// <exception cref="WebSocketHandshakeException">The server refused or answered something invalid.</exception>
-    /// <exception cref="SocketException">The TCP connection failed.</exception>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">TLS failed, for instance on an untrusted certificate.</exception>
-    public static async Task<WebSocketClientConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, WebSocketTransportOptions? transport = null, CancellationToken cancellationToken = default)
+    /// <exception cref="WebSocketConnectException">
+    /// The connection could not be opened: <see cref="WebSocketConnectException.Error"/> says why (name resolution, refused,
+    /// TLS, a timeout, the server's refusal with its <see cref="WebSocketConnectException.StatusCode"/>, or a response that
+    /// breaks RFC 6455 section 4.1).
+    /// </exception>
+    /// <exception cref="ArgumentException">The URI is not a WebSocket URI, or the options cannot be written in a request.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (uri is null)
-        {
-            throw new ArgumentNullException(nameof(uri));
-        }
-
-        if (!uri.IsAbsoluteUri || (uri.Scheme != "ws" && uri.Scheme != "wss"))
-        {
-            throw new ArgumentException("A WebSocket URI is absolute with the ws or wss scheme (RFC 6455 section 3).", nameof(uri));
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Stream? stream = null;
+        options ??= new WebSocketClientOptions();
+        WebSocketConnectionOptions connectionOptions = options.Connection;
+        WebSocketClientConnection transport = await ConnectTransportAsync(uri, options, cancellationToken).ConfigureAwait(false);
         try
         {
-#if NET5_0_OR_GREATER
-            await socket.ConnectAsync(uri.DnsSafeHost, uri.Port, cancellationToken).ConfigureAwait(false);
-#else
-            using (cancellationToken.Register(static s => ((Socket)s!).Dispose(), socket))
-            {
-                await socket.ConnectAsync(uri.DnsSafeHost, uri.Port).ConfigureAwait(false);
-            }
-#endif
-            // The stream owns the socket: when the connection completes its pipes at the end of the closing handshake,
-            // the socket closes too, as RFC 6455 section 7.1.1 expects of a client after the server's close.
-            stream = new NetworkStream(socket, ownsSocket: true);
-            if (uri.Scheme == "wss")
-            {
-                stream = await AuthenticateAsync(stream, uri, transport ?? new WebSocketTransportOptions(), cancellationToken).ConfigureAwait(false);
-            }
+            return CreateConnection(transport.Input, transport.Output, connectionOptions, transport.Handshake);
+        }
+        catch
+        {
+            ExtensionNegotiation.DisposeAll(transport.Handshake.Extensions);
+            transport.Dispose();
+            throw;
+        }
+    }
 
-            PipeReader input = PipeReader.Create(stream);
-            PipeWriter output = PipeWriter.Create(stream);
+    /// <summary>
+    /// The transport and handshake without the connection: for tests that watch or write the frames themselves. The
+    /// caller owns the result; completing both pipes closes the stream and the socket.
+    /// </summary>
+    internal static async Task<WebSocketClientConnection> ConnectTransportAsync(Uri uri, WebSocketClientOptions? options, CancellationToken cancellationToken)
+    {
+        ClientHandshake.ValidateUri(uri);
+        options ??= new WebSocketClientOptions();
+        Stream stream = await ClientTransport.OpenAsync(uri, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Not left open: completing either pipe disposes the stream and, through it, TLS and the socket. The connection
+            // completes both pipes when it ends, which is how it owns the transport.
+            PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: false));
+            PipeWriter output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: false));
             ClientHandshakeResult handshake = await HandshakeNegotiator.ConnectAsync(input, output, uri, options, cancellationToken).ConfigureAwait(false);
-            return new WebSocketClientConnection(socket, stream, input, output, handshake);
+            return new WebSocketClientConnection(stream, input, output, handshake);
         }
         catch
         {
-            stream?.Dispose();
-            socket.Dispose();
+            stream.Dispose();
             throw;
         }
     }
 
-    /// <summary>TLS over <paramref name="inner"/> for <paramref name="uri"/>'s host (RFC 6455 section 3: wss is WebSocket over TLS).</summary>
-    private static async Task<Stream> AuthenticateAsync(Stream inner, Uri uri, WebSocketTransportOptions transport, CancellationToken cancellationToken)
-    {
-        var tls = new SslStream(inner, leaveInnerStreamOpen: false, transport.ServerCertificateValidation);
-        try
-        {
-#if NET5_0_OR_GREATER
-            await tls.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions
-                {
-                    TargetHost = uri.IdnHost,
-                    ClientCertificates = transport.ClientCertificates,
-                    EnabledSslProtocols = transport.EnabledSslProtocols,
-                    RemoteCertificateValidationCallback = transport.ServerCertificateValidation,
-                },
-                cancellationToken).ConfigureAwait(false);
-#else
-            using (cancellationToken.Register(static s => ((Stream)s!).Dispose(), tls))
-            {
-                await tls.AuthenticateAsClientAsync(uri.IdnHost, transport.ClientCertificates, transport.EnabledSslProtocols, checkCertificateRevocation: false).ConfigureAwait(false);
-            }
-#endif
-            return tls;
-        }
-        catch
-        {
-            tls.Dispose();
-            throw;
-        }
-    }
+    /// <summary>The one place the client turns pipes and a handshake's result into a connection.</summary>
+    internal static WebSocketConnection CreateConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, ClientHandshakeResult handshake) =>
+        new(input, output, options, handshake.SubProtocol, handshake.Extensions);
 }

@@ -1,20 +1,21 @@
 using System;
 using System.IO;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using WebSocketProtocol.Handshake;
 
 namespace WebSocketProtocol.Transport;
 
-/// <summary>A TCP (or TLS) connection whose opening handshake succeeded: pipes that carry frames, and what the server agreed to.</summary>
-public sealed class WebSocketClientConnection : IDisposable
+/// <summary>
+/// A TCP (or TLS) connection whose opening handshake succeeded: pipes that carry frames, and what the server agreed to.
+/// <see cref="WebSocketClient.ConnectAsync"/> hands the pipes to the connection it returns; tests that read frames
+/// themselves take this instead (<see cref="WebSocketClient.ConnectTransportAsync"/>).
+/// </summary>
+internal sealed class WebSocketClientConnection : IDisposable
 {
-    private readonly Socket _socket;
     private readonly Stream _stream;
 
-    internal WebSocketClientConnection(Socket socket, Stream stream, PipeReader input, PipeWriter output, ClientHandshakeResult handshake)
+    internal WebSocketClientConnection(Stream stream, PipeReader input, PipeWriter output, ClientHandshakeResult handshake)
     {
-        _socket = socket;
         _stream = stream;
         Input = input;
         Output = output;
@@ -36,6 +37,5 @@ public sealed class WebSocketClientConnection : IDisposable
         Input.Complete();
         Output.Complete();
         _stream.Dispose();
-        _socket.Dispose();
     }
 }

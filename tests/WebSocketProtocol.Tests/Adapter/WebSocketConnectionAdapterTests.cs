@@ -10,8 +10,6 @@ using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Tests.Interop;
 using WebSocketProtocol.Transport;
 using Xunit;
-using WebSocketMessageType = System.Net.WebSockets.WebSocketMessageType;
-using WebSocketState = System.Net.WebSockets.WebSocketState;
 
 namespace WebSocketProtocol.Tests.Adapter;
 
@@ -47,7 +45,7 @@ public sealed class WebSocketConnectionAdapterTests
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(input, output, new WebSocketServerOptions(), cancellationToken);
         if (handshake.Outcome == HandshakeOutcome.Accepted)
         {
-            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.Subprotocol, handshake.Extensions);
+            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
             using WebSocket socket = new WebSocketConnectionAdapter(connection); // owns the connection from here on
             await EchoAsync(socket, cancellationToken);
         }
@@ -56,9 +54,8 @@ public sealed class WebSocketConnectionAdapterTests
     // README: the client half of the example.
     static async Task<string> SayHelloAsync(Uri uri, CancellationToken cancellationToken)
     {
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, cancellationToken: cancellationToken);
-        var connection = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
-        using WebSocket socket = new WebSocketConnectionAdapter(connection);
+        WebSocketConnection connection = await WebSocketClient.ConnectAsync(uri, cancellationToken: cancellationToken);
+        using WebSocket socket = new WebSocketConnectionAdapter(connection); // owns the connection, and so the socket
         await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
         var buffer = new byte[1024];
         ValueWebSocketReceiveResult reply = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
@@ -124,7 +121,7 @@ public sealed class WebSocketConnectionAdapterTests
             ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(transport.Input, transport.Output, options, token);
             Assert.Equal(HandshakeOutcome.Accepted, handshake.Outcome);
             await using FrameTap tap = FrameTap.OnOutput(transport.Output, WebSocketRole.Server);
-            var connection = new WebSocketConnection(transport.Input, tap.Output, WebSocketConnectionOptions.ForServer(), handshake.Subprotocol, handshake.Extensions);
+            var connection = new WebSocketConnection(transport.Input, tap.Output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
             using (WebSocket socket = new WebSocketConnectionAdapter(connection))
             {
                 byte[] text = "compressible compressible compressible"u8.ToArray();

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -21,7 +22,7 @@ namespace WebSocketProtocol.Tests.AspNetCore;
 /// <summary>What the server endpoint saw of one WebSocket request, recorded when the endpoint returned.</summary>
 /// <param name="Protocol">The request's HTTP version as ASP.NET Core reports it (<c>HTTP/1.1</c>, <c>HTTP/2</c>).</param>
 /// <param name="Method">The request method: GET for an upgrade, CONNECT for an extended CONNECT.</param>
-/// <param name="Subprotocol">The subprotocol agreed, if any.</param>
+/// <param name="SubProtocol">The subprotocol agreed, if any.</param>
 /// <param name="Extensions">The names of the extensions the connection applies.</param>
 /// <param name="MessagesEchoed">How many data messages the endpoint echoed.</param>
 /// <param name="PeerCloseStatus">The status of the client's close frame.</param>
@@ -30,7 +31,7 @@ namespace WebSocketProtocol.Tests.AspNetCore;
 internal sealed record ServerSession(
     string Protocol,
     string Method,
-    string? Subprotocol,
+    string? SubProtocol,
     IReadOnlyList<string> Extensions,
     int MessagesEchoed,
     CloseStatus? PeerCloseStatus,
@@ -89,8 +90,8 @@ internal sealed class AspNetCoreWebSocketHost : IAsyncDisposable
         });
 
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("superchat");
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("superchat");
+        options.SubProtocols.Add("chat");
         options.Extensions.Add(new PerMessageDeflateServerFactory());
         WebApplication app = builder.Build();
         var host = new AspNetCoreWebSocketHost(app, options);
@@ -204,7 +205,7 @@ internal sealed class AspNetCoreWebSocketHost : IAsyncDisposable
                 _sessions.Writer.TryWrite(new ServerSession(
                     context.Request.Protocol,
                     context.Request.Method,
-                    connection?.Subprotocol,
+                    connection?.SubProtocol,
                     connection?.Extensions.Select(e => e.Name).ToArray() ?? [],
                     echoed,
                     connection?.PeerCloseStatus,

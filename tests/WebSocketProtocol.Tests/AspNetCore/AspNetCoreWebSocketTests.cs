@@ -175,7 +175,7 @@ public sealed class AspNetCoreWebSocketTests
         ServerSession session = await host.NextSessionAsync(Timeout);
 
         Assert.Equal("superchat", client.SubProtocol);
-        Assert.Equal("superchat", session.Subprotocol);
+        Assert.Equal("superchat", session.SubProtocol);
     }
 
     [Theory]

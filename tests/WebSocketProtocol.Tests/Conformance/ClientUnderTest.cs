@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -116,6 +117,8 @@ internal sealed class ClientUnderTest : IImplementationHarness
         {
             // As samples/EchoClient with --deflate: the client offers the case's first offer (one offer is all it makes).
             var clientOptions = new WebSocketClientOptions();
+            clientOptions.Connection.MaxMessageSize = EchoSettings.MaxMessageSize;
+            clientOptions.Connection.FragmentSize = script.FragmentSize;
             if (script.DeflateOffers is [DeflateOffer offer, ..])
             {
                 clientOptions.Extensions.Add(new PerMessageDeflateClientFactory(new PerMessageDeflateOptions
@@ -125,11 +128,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
                 }));
             }
 
-            using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, clientOptions, stopping).ConfigureAwait(false);
-            WebSocketConnectionOptions options = WebSocketConnectionOptions.ForClient();
-            options.MaxMessageSize = EchoSettings.MaxMessageSize;
-            options.FragmentSize = script.FragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+            using WebSocketConnection connection = await WebSocketClient.ConnectAsync(uri, clientOptions, stopping).ConfigureAwait(false);
             try
             {
                 while (true)
@@ -154,7 +153,7 @@ internal sealed class ClientUnderTest : IImplementationHarness
                 return new ImplementationOutcome(ImplementationEnd.Stopped, "the test stopped the client");
             }
         }
-        catch (Exception exception) when (exception is WebSocketHandshakeException or SocketException)
+        catch (WebSocketConnectException exception)
         {
             return new ImplementationOutcome(ImplementationEnd.HandshakeFailed, exception.Message);
         }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -27,10 +28,14 @@ public class ConnectionLifetimeTests
         using var stopping = new CancellationTokenSource();
         WeakReference[] finished = await ServeAndFinishAsync(ending, stopping.Token);
 
-        for (int attempt = 0; attempt < 5 && finished.Any(reference => reference.IsAlive); attempt++)
+        // A timer callback or a writer that was running when the connection ended holds it on its stack for a moment:
+        // collectible means it goes once those have returned, so the collections are spread over up to two seconds. A real
+        // root (a registration on the token, a timer left running) keeps it alive however long this waits.
+        for (int attempt = 0; attempt < 100 && finished.Any(reference => reference.IsAlive); attempt++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            await Task.Delay(20);
         }
 
         Assert.All(finished, reference => Assert.False(reference.IsAlive, $"{reference.Target} is still reachable"));

@@ -73,6 +73,19 @@ internal sealed class RawPeer : IDisposable
 
     public async System.Threading.Tasks.Task FlushAsync() => await _toUnderTest.Writer.FlushAsync();
 
+    /// <summary>Whether the connection under test has written bytes the peer has not read; reads none of them.</summary>
+    public bool HasUnreadOutput()
+    {
+        if (!_fromUnderTest.Reader.TryRead(out System.IO.Pipelines.ReadResult result))
+        {
+            return false;
+        }
+
+        bool any = !result.Buffer.IsEmpty;
+        _fromUnderTest.Reader.AdvanceTo(result.Buffer.Start);
+        return any;
+    }
+
     /// <summary>Writes raw bytes, for frames no writer would produce.</summary>
     public async System.Threading.Tasks.Task SendRawAsync(byte[] bytes) => await _toUnderTest.Writer.WriteAsync(bytes);
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Buffers.Binary;

@@ -234,9 +234,9 @@ public class ExtensionNegotiationTests
         string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + RfcAccept
             + "\r\nSec-WebSocket-Extensions: " + answer + "\r\n\r\n";
 
-        var error = Assert.Throws<WebSocketHandshakeException>(() => ClientHandshake.ValidateResponse(Encoding.ASCII.GetBytes(response), key, options));
+        var error = Assert.Throws<WebSocketConnectException>(() => ClientHandshake.ValidateResponse(Encoding.ASCII.GetBytes(response), key, options));
 
-        Assert.Equal(HandshakeError.InvalidResponse, error.Error);
+        Assert.Equal(WebSocketConnectError.InvalidExtensions, error.Error);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 }

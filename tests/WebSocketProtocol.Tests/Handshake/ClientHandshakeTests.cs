@@ -36,8 +36,8 @@ public class ClientHandshakeTests
     public void The_request_carries_host_path_query_key_version_origin_subprotocols_and_extra_headers()
     {
         var options = new WebSocketClientOptions { Origin = "http://example.com" };
-        options.Subprotocols.Add("chat");
-        options.Subprotocols.Add("superchat");
+        options.SubProtocols.Add("chat");
+        options.SubProtocols.Add("superchat");
         options.Headers.Add(new KeyValuePair<string, string>("Authorization", "Bearer t"));
 
         var (request, key) = WriteRequest(new Uri("ws://example.com:8080/chat?room=a%20b"), options);
@@ -75,7 +75,7 @@ public class ClientHandshakeTests
         injected.Headers.Add(new KeyValuePair<string, string>("X", "a\r\nEvil: 1"));
         Assert.Throws<ArgumentException>(() => ClientHandshake.WriteRequest(output, new Uri("ws://example.com/"), injected, key));
         var badProtocol = new WebSocketClientOptions();
-        badProtocol.Subprotocols.Add("a b");
+        badProtocol.SubProtocols.Add("a b");
         Assert.Throws<ArgumentException>(() => ClientHandshake.WriteRequest(output, new Uri("ws://example.com/"), badProtocol, key));
     }
 
@@ -83,10 +83,10 @@ public class ClientHandshakeTests
     public void A_request_from_our_client_is_accepted_by_our_server_and_its_response_by_our_client()
     {
         var clientOptions = new WebSocketClientOptions { Origin = "http://example.com" };
-        clientOptions.Subprotocols.Add("v2");
-        clientOptions.Subprotocols.Add("v1");
+        clientOptions.SubProtocols.Add("v2");
+        clientOptions.SubProtocols.Add("v1");
         var serverOptions = new WebSocketServerOptions();
-        serverOptions.Subprotocols.Add("v1");
+        serverOptions.SubProtocols.Add("v1");
         var (request, key) = WriteRequest(new Uri("ws://example.com/socket"), clientOptions);
         var response = new ArrayBufferWriter<byte>();
 
@@ -94,45 +94,45 @@ public class ClientHandshakeTests
         ClientHandshakeResult client = ClientHandshake.ValidateResponse(response.WrittenSpan, key, clientOptions);
 
         Assert.Equal(HandshakeOutcome.Accepted, server.Outcome);
-        Assert.Equal("v1", server.Subprotocol);
-        Assert.Equal("v1", client.Subprotocol);
-        Assert.Same(clientOptions.Subprotocols[1], client.Subprotocol);
+        Assert.Equal("v1", server.SubProtocol);
+        Assert.Equal("v1", client.SubProtocol);
+        Assert.Same(clientOptions.SubProtocols[1], client.SubProtocol);
     }
 
     public static IEnumerable<object[]> BadResponses()
     {
         byte[] key = Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey);
         string accept = HandshakeHarness.RfcAccept;
-        object[] Case(string name, string response, HandshakeError error, int status) => new object[] { name, response, error, status };
+        object[] Case(string name, string response, WebSocketConnectError error, int? status) => new object[] { name, response, error, status! };
 
-        yield return Case("404 with headers", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Why: nope\r\n\r\n", HandshakeError.NotSwitchingProtocols, 404);
-        yield return Case("200 instead of 101", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", HandshakeError.NotSwitchingProtocols, 200);
-        yield return Case("wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("accept twice", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing upgrade", $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("missing connection", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("subprotocol not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: other\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("two subprotocols", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat, chat\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("extension not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", HandshakeError.InvalidResponse, 101);
-        yield return Case("HTTP/1.0 status line", $"HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("garbage status line", "ICY 200 OK\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("two-digit status", "HTTP/1.1 20 OK\r\n\r\n", HandshakeError.InvalidResponse, 0);
-        yield return Case("space before colon", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade : websocket\r\n\r\n", HandshakeError.InvalidResponse, 101);
+        yield return Case("404 with headers", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-Why: nope\r\n\r\n", WebSocketConnectError.HandshakeRefused, 404);
+        yield return Case("200 instead of 101", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", WebSocketConnectError.HandshakeRefused, 200);
+        yield return Case("wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("missing accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("accept twice", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.InvalidAccept, 101);
+        yield return Case("missing upgrade", $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MissingUpgrade, 101);
+        yield return Case("missing connection", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MissingConnectionUpgrade, 101);
+        yield return Case("subprotocol not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: other\r\n\r\n", WebSocketConnectError.InvalidSubProtocol, 101);
+        yield return Case("two subprotocols", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat, chat\r\n\r\n", WebSocketConnectError.InvalidSubProtocol, 101);
+        yield return Case("extension not offered", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", WebSocketConnectError.InvalidExtensions, 101);
+        yield return Case("HTTP/1.0 status line", $"HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("garbage status line", "ICY 200 OK\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("two-digit status", "HTTP/1.1 20 OK\r\n\r\n", WebSocketConnectError.MalformedResponse, null);
+        yield return Case("space before colon", $"HTTP/1.1 101 Switching Protocols\r\nUpgrade : websocket\r\n\r\n", WebSocketConnectError.MalformedResponse, 101);
         _ = key;
     }
 
     [Theory]
     [MemberData(nameof(BadResponses))]
-    public void Each_bad_response_fails_with_a_typed_error_carrying_the_status(string name, string response, HandshakeError error, int status)
+    public void Each_bad_response_fails_with_the_rule_it_breaks_and_the_status(string name, string response, WebSocketConnectError error, int? status)
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
 
-        var exception = Assert.Throws<WebSocketHandshakeException>(() =>
+        var exception = Assert.Throws<WebSocketConnectException>(() =>
             ClientHandshake.ValidateResponse(Encoding.Latin1.GetBytes(response), Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey), options));
 
-        Assert.True(error == exception.Error, name);
+        Assert.True(error == exception.Error, $"{name}: {exception.Error}");
         Assert.Equal(status, exception.StatusCode);
         if (status == 404)
         {
@@ -144,12 +144,12 @@ public class ClientHandshakeTests
     public void A_response_without_subprotocol_when_one_was_offered_is_accepted_with_none()
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         byte[] key = Encoding.ASCII.GetBytes(HandshakeHarness.RfcKey);
 
         ClientHandshakeResult result = ClientHandshake.ValidateResponse(Encoding.ASCII.GetBytes(Response(key, "Connection: keep-alive")), key, options);
 
-        Assert.Null(result.Subprotocol);
+        Assert.Null(result.SubProtocol);
     }
 
     [Fact]
@@ -178,23 +178,24 @@ public class ClientHandshakeTests
         var toClient = new Pipe();
         var options = new WebSocketClientOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(200) };
 
-        var error = await Assert.ThrowsAsync<WebSocketHandshakeException>(() =>
+        var error = await Assert.ThrowsAsync<WebSocketConnectException>(() =>
             HandshakeNegotiator.ConnectAsync(toClient.Reader, toServer.Writer, new Uri("ws://localhost/"), options).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Equal(HandshakeError.Timeout, error.Error);
+        Assert.Equal(WebSocketConnectError.Timeout, error.Error);
+        Assert.Null(error.StatusCode);
     }
 
     [Fact]
-    public async Task A_server_that_closes_mid_response_fails_the_client_with_an_invalid_response()
+    public async Task A_server_that_closes_mid_response_fails_the_client_with_ConnectionClosed()
     {
         var toServer = new Pipe();
         var toClient = new Pipe();
         await toClient.Writer.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"));
         await toClient.Writer.CompleteAsync();
 
-        var error = await Assert.ThrowsAsync<WebSocketHandshakeException>(() =>
+        var error = await Assert.ThrowsAsync<WebSocketConnectException>(() =>
             HandshakeNegotiator.ConnectAsync(toClient.Reader, toServer.Writer, new Uri("ws://localhost/")).AsTask());
 
-        Assert.Equal(HandshakeError.InvalidResponse, error.Error);
+        Assert.Equal(WebSocketConnectError.ConnectionClosed, error.Error);
     }
 }

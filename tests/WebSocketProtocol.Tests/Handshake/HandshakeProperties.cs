@@ -14,7 +14,7 @@ namespace WebSocketProtocol.Tests.Handshake;
 public class HandshakeProperties
 {
     /// <summary>A valid request as a test builds it, and what negotiating it must produce.</summary>
-    public sealed record ValidRequest(byte[] Bytes, string Accept, string? Subprotocol, int[] ChunkSizes)
+    public sealed record ValidRequest(byte[] Bytes, string Accept, string? SubProtocol, int[] ChunkSizes)
     {
         public override string ToString() => Encoding.Latin1.GetString(Bytes).Replace("\r\n", "⏎", StringComparison.Ordinal) + $" chunks={ChunkSizes.Length}";
     }
@@ -86,7 +86,7 @@ public class HandshakeProperties
         var options = new WebSocketServerOptions();
         foreach (string protocol in ServerProtocols)
         {
-            options.Subprotocols.Add(protocol);
+            options.SubProtocols.Add(protocol);
         }
 
         return options;
@@ -110,8 +110,8 @@ public class HandshakeProperties
             var (chunked, chunkedResponse) = Run(request.Bytes, request.ChunkSizes);
             return whole.Outcome == HandshakeOutcome.Accepted
                 && chunked.Outcome == HandshakeOutcome.Accepted
-                && whole.Subprotocol == request.Subprotocol
-                && chunked.Subprotocol == request.Subprotocol
+                && whole.SubProtocol == request.SubProtocol
+                && chunked.SubProtocol == request.SubProtocol
                 && wholeResponse == chunkedResponse
                 && wholeResponse.Contains("\r\nSec-WebSocket-Accept: " + request.Accept + "\r\n", StringComparison.Ordinal);
         });

@@ -109,11 +109,11 @@ public class ServerHandshakeFieldsTests
     }
 
     [Fact]
-    public void Subprotocol_and_permessage_deflate_are_agreed_over_http_2_and_their_response_fields_added()
+    public void SubProtocol_and_permessage_deflate_are_agreed_over_http_2_and_their_response_fields_added()
     {
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("superchat");
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("superchat");
+        options.SubProtocols.Add("chat");
         options.Extensions.Add(new PerMessageDeflateServerFactory());
 
         var (result, headers) = Negotiate(Http2With(
@@ -121,7 +121,7 @@ public class ServerHandshakeFieldsTests
             Field("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")), options);
 
         Assert.Equal(HandshakeOutcome.Accepted, result.Outcome);
-        Assert.Equal("superchat", result.Subprotocol);
+        Assert.Equal("superchat", result.SubProtocol);
         Assert.Equal("permessage-deflate", Assert.Single(result.Extensions).Name);
         Assert.Contains(Field("Sec-WebSocket-Protocol", "superchat"), headers);
         Assert.StartsWith("permessage-deflate", headers.Single(h => h.Key == "Sec-WebSocket-Extensions").Value, StringComparison.Ordinal);
@@ -220,11 +220,11 @@ public class ServerHandshakeFieldsTests
     {
         string? seen = null;
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         options.RequestFilter = request =>
         {
             request.TryGetHeader(":protocol"u8, out ReadOnlySpan<byte> protocol);
-            seen = $"{Encoding.ASCII.GetString(request.Method)} {request.GetTargetString()} {request.VersionMajor} {Encoding.ASCII.GetString(protocol)} {request.SelectedSubprotocol} {request.GetHeader("X-Token")}";
+            seen = $"{Encoding.ASCII.GetString(request.Method)} {request.GetTargetString()} {request.VersionMajor} {Encoding.ASCII.GetString(protocol)} {request.SelectedSubProtocol} {request.GetHeader("X-Token")}";
             return false;
         };
 

@@ -48,13 +48,13 @@ public class ServerHandshakeTests
     public async Task The_servers_most_preferred_subprotocol_among_the_offer_is_chosen(string offer, string? expected)
     {
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("superchat");
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("superchat");
+        options.SubProtocols.Add("chat");
 
         var (result, response, _) = await RunAsync(ValidRequest("Sec-WebSocket-Protocol: " + offer), options);
 
         Assert.Equal(HandshakeOutcome.Accepted, result.Outcome);
-        Assert.Equal(expected, result.Subprotocol);
+        Assert.Equal(expected, result.SubProtocol);
         if (expected is null)
         {
             Assert.DoesNotContain("Sec-WebSocket-Protocol", response, StringComparison.Ordinal);
@@ -62,26 +62,26 @@ public class ServerHandshakeTests
         else
         {
             Assert.Contains("\r\nSec-WebSocket-Protocol: " + expected + "\r\n", response, StringComparison.Ordinal);
-            Assert.Same(options.Subprotocols.First(p => p == expected), result.Subprotocol);
+            Assert.Same(options.SubProtocols.First(p => p == expected), result.SubProtocol);
         }
     }
 
     [Fact]
-    public async Task Subprotocols_offered_in_repeated_headers_combine()
+    public async Task SubProtocols_offered_in_repeated_headers_combine()
     {
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("b");
+        options.SubProtocols.Add("b");
 
         var (result, _, _) = await RunAsync(ValidRequest("Sec-WebSocket-Protocol: a", "Sec-WebSocket-Protocol: x, b"), options);
 
-        Assert.Equal("b", result.Subprotocol);
+        Assert.Equal("b", result.SubProtocol);
     }
 
     [Fact]
     public async Task A_configured_subprotocol_that_is_not_a_token_is_refused_rather_than_written_into_a_header()
     {
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("bad\r\nSet-Cookie: x");
+        options.SubProtocols.Add("bad\r\nSet-Cookie: x");
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(ValidRequest("Sec-WebSocket-Protocol: a"), options));
     }
@@ -90,12 +90,12 @@ public class ServerHandshakeTests
     public async Task The_request_filter_sees_path_origin_subprotocol_and_any_header_and_can_refuse_with_403()
     {
         var options = new WebSocketServerOptions { OriginPolicy = OriginPolicy.Any };
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         string? seen = null;
         options.RequestFilter = request =>
         {
             request.TryGetHeader("x-token"u8, out ReadOnlySpan<byte> token);
-            seen = $"{request.GetPathString()}|{Encoding.ASCII.GetString(request.Query)}|{request.SelectedSubprotocol}|{request.GetHeader("Origin")}|{Encoding.ASCII.GetString(token)}";
+            seen = $"{request.GetPathString()}|{Encoding.ASCII.GetString(request.Query)}|{request.SelectedSubProtocol}|{request.GetHeader("Origin")}|{Encoding.ASCII.GetString(token)}";
             return token.SequenceEqual("secret"u8);
         };
 
@@ -225,7 +225,7 @@ public class ServerHandshakeTests
             "Cache-Control: no-cache",
             "Pragma: no-cache"));
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         var response = new ArrayBufferWriter<byte>(1024);
         ServerHandshake.Negotiate(head, options, response);
 

@@ -64,8 +64,7 @@ internal sealed class HardenedServer : IAsyncDisposable
     public async Task AssertStillServesAsync()
     {
         using var deadline = new CancellationTokenSource(HostilePeer.Bound);
-        using (WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(Process.EchoUri(), cancellationToken: deadline.Token))
-        using (var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient(), transport.Handshake.Subprotocol, transport.Handshake.Extensions))
+        using (WebSocketConnection echo = await WebSocketClient.ConnectAsync(Process.EchoUri(), cancellationToken: deadline.Token))
         {
             await echo.SendTextAsync("still served", deadline.Token);
             WebSocketMessage reply = await echo.ReceiveMessageAsync(deadline.Token);

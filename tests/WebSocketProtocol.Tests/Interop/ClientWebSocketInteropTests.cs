@@ -43,7 +43,7 @@ public sealed class ClientWebSocketInteropTests
         Assert.Equal(HttpStatusCode.SwitchingProtocols, client.HttpStatusCode);
         Assert.Equal("chat", client.SubProtocol);
         Assert.Equal(HandshakeOutcome.Accepted, handler.Handshake.Outcome);
-        Assert.Equal("chat", handler.Handshake.Subprotocol);
+        Assert.Equal("chat", handler.Handshake.SubProtocol);
 
         ReceivedMessage hello = handler.Received[0];
         Assert.Equal(Opcode.Text, hello.Opcode);

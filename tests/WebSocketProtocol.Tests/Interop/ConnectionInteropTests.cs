@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.Buffers;
 using System.Collections.Generic;
@@ -7,12 +8,11 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
 using WebSocketProtocol.Framing;
+using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 using Xunit;
 using static WebSocketProtocol.Tests.Interop.InteropPeers;
 using ClientWebSocket = System.Net.WebSockets.ClientWebSocket;
-using NetMessageType = System.Net.WebSockets.WebSocketMessageType;
-using NetState = System.Net.WebSockets.WebSocketState;
 using ValueWebSocketReceiveResult = System.Net.WebSockets.ValueWebSocketReceiveResult;
 using WebSocketCloseStatus = System.Net.WebSockets.WebSocketCloseStatus;
 using WebSocketProtocol.Tests.Support;
@@ -46,19 +46,19 @@ public sealed class ConnectionInteropTests
         using ClientWebSocket client = await ConnectClientWebSocketAsync(server);
         const string text = "hello, wörld — 世界";
 
-        await Within(client.SendAsync(ConnectionInterop.Utf8(text), NetMessageType.Text, endOfMessage: true, CancellationToken.None));
-        (NetMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
+        await Within(client.SendAsync(ConnectionInterop.Utf8(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None));
+        (WebSocketMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
-        Assert.Equal(NetMessageType.Text, type);
+        Assert.Equal(WebSocketMessageType.Text, type);
         Assert.Equal(text, ConnectionInterop.FromUtf8(echoed));
         ConnectionMessage received = Assert.Single(handler.Received);
         Assert.Equal(WebSocketMessageType.Text, received.Type);
         Assert.Equal(text, received.Text);
         Assert.Equal((CloseStatus?)CloseStatus.NormalClosure, handler.PeerCloseMessage?.Status);
         Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
-        Assert.Equal(NetState.Closed, client.State);
+        Assert.Equal(WebSocketState.Closed, client.State);
     }
 
     [Fact]
@@ -69,12 +69,12 @@ public sealed class ConnectionInteropTests
         using ClientWebSocket client = await ConnectClientWebSocketAsync(server);
         byte[] message = InteropFrames.Pattern(10_000);
 
-        await Within(client.SendAsync(message, NetMessageType.Binary, endOfMessage: true, CancellationToken.None));
-        (NetMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
+        await Within(client.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None));
+        (WebSocketMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
-        Assert.Equal(NetMessageType.Binary, type);
+        Assert.Equal(WebSocketMessageType.Binary, type);
         Assert.Equal(message, echoed);
         ConnectionMessage received = Assert.Single(handler.Received);
         Assert.Equal(WebSocketMessageType.Binary, received.Type);
@@ -89,10 +89,10 @@ public sealed class ConnectionInteropTests
         await using LoopbackWebSocketServer server = LoopbackWebSocketServer.Start(handler.HandleAsync);
         using ClientWebSocket client = await ConnectClientWebSocketAsync(server);
         byte[] message = LargeMessage(text);
-        NetMessageType netType = text ? NetMessageType.Text : NetMessageType.Binary;
+        WebSocketMessageType netType = text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
 
         await Within(client.SendAsync(message, netType, endOfMessage: true, CancellationToken.None));
-        (NetMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
+        (WebSocketMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
@@ -114,17 +114,17 @@ public sealed class ConnectionInteropTests
         byte[] body = ConnectionInterop.Utf8(ConnectionInterop.FragmentedText);
         (int first, int second) = ConnectionInterop.FragmentSplits;
 
-        await Within(client.SendAsync(body.AsMemory(0, first), NetMessageType.Text, endOfMessage: false, CancellationToken.None));
-        await Within(client.SendAsync(body.AsMemory(first, second - first), NetMessageType.Text, endOfMessage: false, CancellationToken.None));
-        await Within(client.SendAsync(body.AsMemory(second), NetMessageType.Text, endOfMessage: true, CancellationToken.None));
-        (NetMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
+        await Within(client.SendAsync(body.AsMemory(0, first), WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None));
+        await Within(client.SendAsync(body.AsMemory(first, second - first), WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None));
+        await Within(client.SendAsync(body.AsMemory(second), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None));
+        (WebSocketMessageType type, byte[] echoed, _) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
         FrameTap tap = await handler.Tap;
         AssertThreeTextFragments(tap.Frames, body.Length, first, second);
         Assert.Equal(ConnectionInterop.FragmentedText, Assert.Single(handler.Received).Text);
-        Assert.Equal(NetMessageType.Text, type);
+        Assert.Equal(WebSocketMessageType.Text, type);
         Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(echoed));
     }
 
@@ -137,11 +137,11 @@ public sealed class ConnectionInteropTests
         (int first, int second) = ConnectionInterop.FragmentSplits;
 
         await SendTextAsync(client, ConnectionInterop.FragmentCommand(ConnectionInterop.FragmentedText, first, second));
-        (NetMessageType type, byte[] message, int receives) = await ReceiveWholeAsync(client);
+        (WebSocketMessageType type, byte[] message, int receives) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
-        Assert.Equal(NetMessageType.Text, type);
+        Assert.Equal(WebSocketMessageType.Text, type);
         Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(message));
         // A ClientWebSocket receive never spans two frames: three frames take at least three receives.
         Assert.InRange(receives, 3, int.MaxValue);
@@ -156,13 +156,13 @@ public sealed class ConnectionInteropTests
 
         // The client's pending receive is what answers our ping; the server reports the pong with a text message.
         await SendTextAsync(client, "!ping:dotnet-probe");
-        (NetMessageType reportType, byte[] report, _) = await ReceiveWholeAsync(client);
+        (WebSocketMessageType reportType, byte[] report, _) = await ReceiveWholeAsync(client);
         await SendTextAsync(client, "after ping");
         (_, byte[] after, _) = await ReceiveWholeAsync(client);
         await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
         await server.WaitForNextHandlerAsync(Timeout);
 
-        Assert.Equal(NetMessageType.Text, reportType);
+        Assert.Equal(WebSocketMessageType.Text, reportType);
         Assert.Equal("pong:dotnet-probe", ConnectionInterop.FromUtf8(report));
         Assert.Equal("after ping", ConnectionInterop.FromUtf8(after));
         FrameTap tap = await handler.Tap;
@@ -187,18 +187,18 @@ public sealed class ConnectionInteropTests
             FrameTap tap = await handler.Tap.WaitAsync(Timeout);
 
             // A receive stays pending meanwhile, so the client reads our pongs.
-            Task<(NetMessageType, byte[], int)> pending = ReceiveWholeAsync(client);
+            Task<(WebSocketMessageType, byte[], int)> pending = ReceiveWholeAsync(client);
             await tap.WaitUntilAsync(f => f.Count(x => x.Opcode == Opcode.Ping) >= 15, Timeout, "15 keep-alive pings from ClientWebSocket");
             await SendTextAsync(client, "after pings");
             (_, byte[] echoed, _) = await pending;
-            Assert.Equal(NetState.Open, client.State);
+            Assert.Equal(WebSocketState.Open, client.State);
             await Within(client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None));
             await server.WaitForNextHandlerAsync(Timeout);
 
             Assert.Equal("after pings", ConnectionInterop.FromUtf8(echoed));
             Assert.All(tap.Frames.Where(f => f.Opcode == Opcode.Ping), f => Assert.True(f.IsMasked && f.IsFinal));
             Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
-            Assert.Equal(NetState.Closed, client.State);
+            Assert.Equal(WebSocketState.Closed, client.State);
         }
     }
 
@@ -211,7 +211,7 @@ public sealed class ConnectionInteropTests
 
         await SendTextAsync(client, ConnectionInterop.CloseCommand(4001, "our server closes"));
         ValueWebSocketReceiveResult result = await Within(client.ReceiveAsync(new byte[256].AsMemory(), CancellationToken.None));
-        Assert.Equal(NetMessageType.Close, result.MessageType);
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
         Assert.Equal((WebSocketCloseStatus)4001, client.CloseStatus);
         Assert.Equal("our server closes", client.CloseStatusDescription);
         await Within(client.CloseOutputAsync((WebSocketCloseStatus)4001, "ack", CancellationToken.None));
@@ -220,7 +220,7 @@ public sealed class ConnectionInteropTests
         Assert.True(handler.ClosedFirst);
         Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
         Assert.Equal(((CloseStatus?)4001, (string?)"ack"), handler.PeerClose);
-        Assert.Equal(NetState.Closed, client.State);
+        Assert.Equal(WebSocketState.Closed, client.State);
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class ConnectionInteropTests
         Assert.Equal(((CloseStatus?)4003, (string?)"dotnet closes"), handler.PeerCloseMessage);
         Assert.Equal(((CloseStatus?)4003, (string?)"dotnet closes"), handler.PeerClose);
         Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
-        Assert.Equal(NetState.Closed, client.State);
+        Assert.Equal(WebSocketState.Closed, client.State);
         // Our answer echoes the code (RFC 6455 section 5.5.1).
         Assert.Equal((WebSocketCloseStatus)4003, client.CloseStatus);
     }
@@ -378,7 +378,7 @@ public sealed class ConnectionInteropTests
         Assert.Equal(WebSocketMessageType.Text, type);
         Assert.Equal(text, ConnectionInterop.FromUtf8(echoed));
         KestrelPeerMessage received = Assert.Single(session.Messages);
-        Assert.Equal(NetMessageType.Text, received.Type);
+        Assert.Equal(WebSocketMessageType.Text, received.Type);
         Assert.Equal(text, ConnectionInterop.FromUtf8(received.Data));
         Assert.Equal(WebSocketState.Closed, client.Connection.State);
     }
@@ -418,7 +418,7 @@ public sealed class ConnectionInteropTests
         KestrelPeerSession session = await kestrel.Session.WaitAsync(Timeout);
 
         KestrelPeerMessage received = Assert.Single(session.Messages);
-        Assert.Equal(text ? NetMessageType.Text : NetMessageType.Binary, received.Type);
+        Assert.Equal(text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, received.Type);
         Assert.True(message.AsSpan().SequenceEqual(received.Data), "Kestrel received different bytes.");
         Assert.Equal(messageType, type);
         Assert.True(message.AsSpan().SequenceEqual(echoed), "The echo differs from what was sent.");
@@ -438,7 +438,7 @@ public sealed class ConnectionInteropTests
         KestrelPeerSession session = await kestrel.Session.WaitAsync(Timeout);
 
         KestrelPeerMessage received = Assert.Single(session.Messages);
-        Assert.Equal(NetMessageType.Text, received.Type);
+        Assert.Equal(WebSocketMessageType.Text, received.Type);
         Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(received.Data));
         Assert.InRange(received.Receives, 3, int.MaxValue);
         Assert.Equal(WebSocketMessageType.Text, type);
@@ -510,9 +510,9 @@ public sealed class ConnectionInteropTests
     {
         await using KestrelConnectionPeer kestrel = await KestrelConnectionPeer.StartAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
         using var timeout = new CancellationTokenSource(Timeout);
-        // Straight on the transport's pipes (no tap), as an application would use it.
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(kestrel.Uri, null, timeout.Token).WaitAsync(Timeout);
-        using var connection = new WebSocketConnection(transport.Input, transport.Output, ConnectionInterop.ClientOptions());
+        // Straight on the transport (no tap), as an application would use it.
+        var options = new WebSocketClientOptions { Connection = ConnectionInterop.ClientOptions() };
+        using WebSocketConnection connection = await WebSocketClient.ConnectAsync(kestrel.Uri, options, timeout.Token).WaitAsync(Timeout);
 
         // Nobody receives on our side, so Kestrel's pings go unanswered and it aborts the connection after a second.
         Exception? aborted = await Record.ExceptionAsync(() => kestrel.Session.WaitAsync(Timeout));
@@ -539,7 +539,7 @@ public sealed class ConnectionInteropTests
         Assert.False(session.ClosedFirst);
         Assert.Equal((WebSocketCloseStatus)4002, session.CloseStatus);
         Assert.Equal("our client closes", session.CloseDescription);
-        Assert.Equal(NetState.Closed, session.FinalState);
+        Assert.Equal(WebSocketState.Closed, session.FinalState);
         Assert.Equal((CloseStatus)4002, client.Connection.PeerCloseStatus);
         Assert.Equal("our client closes", client.Connection.PeerCloseReason);
     }
@@ -564,7 +564,7 @@ public sealed class ConnectionInteropTests
         Assert.True(session.ClosedFirst);
         // Our automatic answer echoes the code.
         Assert.Equal((WebSocketCloseStatus)4004, session.CloseStatus);
-        Assert.Equal(NetState.Closed, session.FinalState);
+        Assert.Equal(WebSocketState.Closed, session.FinalState);
     }
 
     // ------------------------------------------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ using WebSocketProtocol.Extensions.Deflate;
 using WebSocketProtocol.Framing;
 using Xunit;
 using static WebSocketProtocol.Tests.Interop.InteropPeers;
-using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
-using OurState = WebSocketProtocol.Connection.WebSocketState;
 using WebSocketProtocol.Tests.Support;
 
 namespace WebSocketProtocol.Tests.Interop;
@@ -307,26 +305,26 @@ public sealed class DeflateInteropTests
             byte[] body = ConnectionInterop.Utf8(ConnectionInterop.FragmentedText);
             (int first, int second) = ConnectionInterop.FragmentSplits;
 
-            await Within(client.Connection.SendAsync(ReadOnlyMemory<byte>.Empty, OurMessageType.Text));
+            await Within(client.Connection.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text));
             (_, byte[] emptyEcho) = await ReceiveAsync(client.Connection);
-            await Within(client.Connection.SendFragmentAsync(body.AsMemory(0, first), OurMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(0, first), WebSocketMessageType.Text, endOfMessage: false));
             await Within(client.Connection.PingAsync(ConnectionInterop.Utf8("between fragments")));
-            await Within(client.Connection.SendFragmentAsync(body.AsMemory(first, second - first), OurMessageType.Text, endOfMessage: false));
-            await Within(client.Connection.SendFragmentAsync(body.AsMemory(second), OurMessageType.Text, endOfMessage: false));
-            await Within(client.Connection.SendFragmentAsync(ReadOnlyMemory<byte>.Empty, OurMessageType.Text, endOfMessage: true));
-            (OurMessageType type, byte[] echoed) = await ReceiveAsync(client.Connection);
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(first, second - first), WebSocketMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.SendFragmentAsync(body.AsMemory(second), WebSocketMessageType.Text, endOfMessage: false));
+            await Within(client.Connection.SendFragmentAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, endOfMessage: true));
+            (WebSocketMessageType type, byte[] echoed) = await ReceiveAsync(client.Connection);
             await Within(client.Connection.SendTextAsync(ConnectionInterop.FragmentCommand(ConnectionInterop.FragmentedText, first, second)));
-            (OurMessageType fragmentedType, byte[] fragmented) = await ReceiveAsync(client.Connection);
+            (WebSocketMessageType fragmentedType, byte[] fragmented) = await ReceiveAsync(client.Connection);
             await Within(client.Connection.CloseAsync(CloseStatus.NormalClosure, "done"));
 
             Assert.Empty(emptyEcho);
-            Assert.Equal(OurMessageType.Text, type);
+            Assert.Equal(WebSocketMessageType.Text, type);
             Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(echoed));
-            Assert.Equal(OurMessageType.Text, fragmentedType);
+            Assert.Equal(WebSocketMessageType.Text, fragmentedType);
             Assert.Equal(ConnectionInterop.FragmentedText, ConnectionInterop.FromUtf8(fragmented));
             AssertNodeLine(node, "EXTENSIONS permessage-deflate");
             await WaitForNodeLineAsync(node, "PING between fragments");
-            await WaitForNodeLineAsync(node, MessageLine(OurMessageType.Text, body));
+            await WaitForNodeLineAsync(node, MessageLine(WebSocketMessageType.Text, body));
 
             IReadOnlyList<TappedFrame> sent = await client.SentTap!.AllFramesAsync(Timeout);
             string sentFrames = string.Join(", ", sent);
@@ -404,7 +402,7 @@ public sealed class DeflateInteropTests
                 : null;
             for (int i = 0; i < Matrix.Length; i++)
             {
-                WebSocketMessageType type = Matrix[i].Type == OurMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+                WebSocketMessageType type = Matrix[i].Type == WebSocketMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
                 await Within(client.SendAsync(MatrixData[i], type, endOfMessage: true, CancellationToken.None));
                 (WebSocketMessageType echoType, byte[] echoed, _) = await ReceiveWholeAsync(client);
                 Assert.Equal(type, echoType);
@@ -417,7 +415,7 @@ public sealed class DeflateInteropTests
 
         await server.WaitForNextHandlerAsync(Timeout);
         AssertOurServerReceived(handler, MatrixData);
-        Assert.Equal(OurState.Closed, handler.StateAfterClose);
+        Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
         return (handler, answer);
     }
 
@@ -431,13 +429,13 @@ public sealed class DeflateInteropTests
         for (int i = 0; i < Matrix.Length; i++)
         {
             await Within(client.Connection.SendAsync(MatrixData[i], Matrix[i].Type));
-            (OurMessageType type, byte[] echoed) = await ReceiveAsync(client.Connection);
+            (WebSocketMessageType type, byte[] echoed) = await ReceiveAsync(client.Connection);
             Assert.Equal(Matrix[i].Type, type);
             AssertSameBytes(MatrixData[i], echoed, $"the echo of message {i} ({Matrix[i]})");
         }
 
         await Within(client.Connection.CloseAsync(CloseStatus.NormalClosure, "done"));
-        Assert.Equal(OurState.Closed, client.Connection.State);
+        Assert.Equal(WebSocketState.Closed, client.Connection.State);
         return new MatrixRun(
             AgreedDeflate(client.Connection.Extensions),
             TappedMessage.From(await client.Tap.AllFramesAsync(Timeout)),
@@ -493,7 +491,7 @@ public sealed class DeflateInteropTests
             }
 
             AssertNodeLine(node, "CLOSE 1000 ");
-            Assert.Equal(OurState.Closed, handler.StateAfterClose);
+            Assert.Equal(WebSocketState.Closed, handler.StateAfterClose);
             return (node, handler);
         }
         catch
@@ -544,7 +542,7 @@ public sealed class DeflateInteropTests
         {
             MatrixMessage expected = Matrix[i];
             TappedMessage message = wire[i];
-            Assert.True(message.Opcode == (expected.Type == OurMessageType.Text ? Opcode.Text : Opcode.Binary), $"Message {i} ({expected}) has the wrong opcode: {seen}");
+            Assert.True(message.Opcode == (expected.Type == WebSocketMessageType.Text ? Opcode.Text : Opcode.Binary), $"Message {i} ({expected}) has the wrong opcode: {seen}");
             Assert.False(message.Rsv1OnContinuation, $"Message {i} ({expected}) has RSV1 on a continuation frame: {seen}");
             if (expected.Length >= sender.CompressedFrom)
             {
@@ -607,7 +605,7 @@ public sealed class DeflateInteropTests
         Assert.Equal(Matrix.Length, session.Messages.Count);
         for (int i = 0; i < Matrix.Length; i++)
         {
-            Assert.Equal(Matrix[i].Type == OurMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, session.Messages[i].Type);
+            Assert.Equal(Matrix[i].Type == WebSocketMessageType.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, session.Messages[i].Type);
             AssertSameBytes(MatrixData[i], session.Messages[i].Data, $"Kestrel's copy of message {i} ({Matrix[i]})");
         }
 
@@ -620,15 +618,15 @@ public sealed class DeflateInteropTests
             $"{what} differs: {actual.Length} bytes (SHA-256 {ConnectionInterop.Sha256Hex(actual)}) where {expected.Length} were sent (SHA-256 {ConnectionInterop.Sha256Hex(expected)}).");
 
     /// <summary>The line the Node scripts print for a message they received.</summary>
-    private static string MessageLine(OurMessageType type, byte[] data) =>
-        string.Create(CultureInfo.InvariantCulture, $"MESSAGE {(type == OurMessageType.Text ? "text" : "binary")} {data.Length} {ConnectionInterop.Sha256Hex(data)}");
+    private static string MessageLine(WebSocketMessageType type, byte[] data) =>
+        string.Create(CultureInfo.InvariantCulture, $"MESSAGE {(type == WebSocketMessageType.Text ? "text" : "binary")} {data.Length} {ConnectionInterop.Sha256Hex(data)}");
 
     private static string DeflateFlag(object wsOptions) => "--permessage-deflate=" + JsonSerializer.Serialize(wsOptions);
 
     /// <summary>One message of the matrix: its kind (as node/connection-client.js's sequence scenario names it) and length.</summary>
     private sealed record MatrixMessage(string Kind, int Length)
     {
-        public OurMessageType Type => Kind is "text" or "json" ? OurMessageType.Text : OurMessageType.Binary;
+        public WebSocketMessageType Type => Kind is "text" or "json" ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
 
         public byte[] Create(int seed) => Kind switch
         {

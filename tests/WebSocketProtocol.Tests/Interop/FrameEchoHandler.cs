@@ -40,7 +40,7 @@ internal sealed class FrameEchoHandler
     public static WebSocketServerOptions ChatOptions()
     {
         var options = new WebSocketServerOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         return options;
     }
 

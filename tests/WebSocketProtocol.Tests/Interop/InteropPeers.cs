@@ -6,7 +6,6 @@ using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
-using OurMessageType = WebSocketProtocol.Connection.WebSocketMessageType;
 using WebSocketConnection = WebSocketProtocol.Connection.WebSocketConnection;
 using WebSocketMessage = WebSocketProtocol.Connection.WebSocketMessage;
 using WebSocketProtocol.Tests.Support;
@@ -31,10 +30,10 @@ internal static class InteropPeers
     public static Task<T> Within<T>(ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
 
     /// <summary>Receives one whole data message on our connection and copies it out of the connection's buffer.</summary>
-    public static async Task<(OurMessageType Type, byte[] Data)> ReceiveAsync(WebSocketConnection connection)
+    public static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(WebSocketConnection connection)
     {
         WebSocketMessage message = await Within(connection.ReceiveMessageAsync());
-        Assert.True(message.MessageType != OurMessageType.Close, $"The peer closed ({message.CloseStatus} '{message.CloseReason}') where a data message was expected.");
+        Assert.True(message.MessageType != WebSocketMessageType.Close, $"The peer closed ({message.CloseStatus} '{message.CloseReason}') where a data message was expected.");
         return (message.MessageType, message.Data.ToArray());
     }
 

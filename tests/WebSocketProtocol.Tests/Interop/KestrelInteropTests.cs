@@ -10,7 +10,7 @@ using Xunit;
 
 namespace WebSocketProtocol.Tests.Interop;
 
-/// <summary>This library's client (<see cref="WebSocketClient"/>, <see cref="FrameWriter"/>, <see cref="FrameReader"/>) against ASP.NET Core's Kestrel.</summary>
+/// <summary>This library's client (<see cref="WebSocketClient"/>'s transport, <see cref="FrameWriter"/>, <see cref="FrameReader"/>) against ASP.NET Core's Kestrel.</summary>
 [Collection(InteropCollection.Name)]
 public sealed class KestrelInteropTests
 {
@@ -19,7 +19,7 @@ public sealed class KestrelInteropTests
     private static WebSocketClientOptions ChatClientOptions()
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         return options;
     }
 
@@ -36,7 +36,7 @@ public sealed class KestrelInteropTests
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await using KestrelEchoServer server = await KestrelEchoServer.StartAsync(timeout.Token);
-        using WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
+        using WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
         var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
         var writer = new FrameWriter(connection.Output, WebSocketRole.Client);
 
@@ -46,7 +46,7 @@ public sealed class KestrelInteropTests
         ReceivedMessage close = await CloseAsync(connection, reader, writer, "done", timeout.Token);
         KestrelSession session = await server.Session.WaitAsync(Timeout);
 
-        Assert.Equal("chat", connection.Handshake.Subprotocol);
+        Assert.Equal("chat", connection.Handshake.SubProtocol);
         Assert.Equal(new[] { "chat" }, session.RequestedProtocols);
         Assert.Equal("chat", session.SubProtocol);
         Assert.Equal(Opcode.Text, echo.Opcode);
@@ -61,7 +61,7 @@ public sealed class KestrelInteropTests
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await using KestrelEchoServer server = await KestrelEchoServer.StartAsync(timeout.Token);
-        using WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
+        using WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
         var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
         var writer = new FrameWriter(connection.Output, WebSocketRole.Client);
         byte[] message = InteropFrames.Pattern(64 * 1024);
@@ -87,7 +87,7 @@ public sealed class KestrelInteropTests
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await using KestrelEchoServer server = await KestrelEchoServer.StartAsync(timeout.Token);
-        using WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
+        using WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(server.GetUri("/ws"), ChatClientOptions(), timeout.Token);
         var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
         var writer = new FrameWriter(connection.Output, WebSocketRole.Client);
 
@@ -105,16 +105,16 @@ public sealed class KestrelInteropTests
     }
 
     [Fact]
-    public async Task A_path_that_is_not_a_WebSocket_endpoint_makes_ConnectAsync_throw_WebSocketHandshakeException_with_404_and_the_response_headers()
+    public async Task A_path_that_is_not_a_WebSocket_endpoint_makes_ConnectAsync_throw_HandshakeRefused_with_404_and_the_response_headers()
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await using KestrelEchoServer server = await KestrelEchoServer.StartAsync(timeout.Token);
 
-        WebSocketHandshakeException exception = await Assert.ThrowsAsync<WebSocketHandshakeException>(
+        WebSocketConnectException exception = await Assert.ThrowsAsync<WebSocketConnectException>(
             () => WebSocketClient.ConnectAsync(server.GetUri("/missing"), ChatClientOptions(), timeout.Token));
 
         Assert.Equal(404, exception.StatusCode);
-        Assert.Equal(HandshakeError.NotSwitchingProtocols, exception.Error);
+        Assert.Equal(WebSocketConnectError.HandshakeRefused, exception.Error);
         Assert.Contains(new KeyValuePair<string, string>("Server", "Kestrel"), exception.Headers);
         Assert.Contains(new KeyValuePair<string, string>("Content-Length", "0"), exception.Headers);
         Assert.DoesNotContain(exception.Headers, h => h.Key.Equals("Sec-WebSocket-Accept", StringComparison.OrdinalIgnoreCase));

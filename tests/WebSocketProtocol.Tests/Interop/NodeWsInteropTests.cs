@@ -37,7 +37,7 @@ public sealed class NodeWsInteropTests
     private static WebSocketClientOptions ChatClientOptions()
     {
         var options = new WebSocketClientOptions();
-        options.Subprotocols.Add("chat");
+        options.SubProtocols.Add("chat");
         return options;
     }
 
@@ -51,9 +51,9 @@ public sealed class NodeWsInteropTests
             string? subprotocol;
             ReceivedMessage echo, close;
             ReceivedMessage? afterClose;
-            using (WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(uri, ChatClientOptions(), timeout.Token))
+            using (WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(uri, ChatClientOptions(), timeout.Token))
             {
-                subprotocol = connection.Handshake.Subprotocol;
+                subprotocol = connection.Handshake.SubProtocol;
                 var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
                 var writer = new FrameWriter(connection.Output, WebSocketRole.Client);
 
@@ -90,7 +90,7 @@ public sealed class NodeWsInteropTests
             byte[] message = InteropFrames.Pattern(64 * 1024);
             ReceivedMessage echo, close;
             ReceivedMessage? afterClose;
-            using (WebSocketClientConnection connection = await WebSocketClient.ConnectAsync(uri, ChatClientOptions(), timeout.Token))
+            using (WebSocketClientConnection connection = await WebSocketClient.ConnectTransportAsync(uri, ChatClientOptions(), timeout.Token))
             {
                 var reader = new FrameReader(connection.Input, new FrameReaderOptions(WebSocketRole.Client));
                 var writer = new FrameWriter(connection.Output, WebSocketRole.Client);
@@ -128,7 +128,7 @@ public sealed class NodeWsInteropTests
         Assert.True(exitCode == 0, $"node client.js exited with {exitCode}. {node.Describe()}");
         Assert.Contains("RESULT hello chat 1000 bye", node.Output);
         Assert.Equal(HandshakeOutcome.Accepted, handler.Handshake.Outcome);
-        Assert.Equal("chat", handler.Handshake.Subprotocol);
+        Assert.Equal("chat", handler.Handshake.SubProtocol);
         Assert.Equal(2, handler.Received.Count);
         Assert.Equal(Opcode.Text, handler.Received[0].Opcode);
         Assert.Equal("hello", handler.Received[0].Text);

@@ -26,7 +26,7 @@ internal sealed class OurClient : IAsyncDisposable
         _transport = transport;
         Tap = new FrameTap(transport.Input, WebSocketRole.Client);
         SentTap = tapSent ? FrameTap.OnOutput(transport.Output, WebSocketRole.Client) : null;
-        Connection = new WebSocketConnection(Tap.Input, SentTap?.Output ?? transport.Output, ConnectionInterop.ClientOptions(), transport.Handshake.Subprotocol, transport.Handshake.Extensions);
+        Connection = new WebSocketConnection(Tap.Input, SentTap?.Output ?? transport.Output, ConnectionInterop.ClientOptions(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
     }
 
     /// <summary>The frames the peer sent.</summary>
@@ -51,7 +51,7 @@ internal sealed class OurClient : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(Timeout);
-        WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(uri, options, timeout.Token).WaitAsync(Timeout);
+        WebSocketClientConnection transport = await WebSocketClient.ConnectTransportAsync(uri, options, timeout.Token).WaitAsync(Timeout);
         return new OurClient(transport, tapSent);
     }
 

@@ -81,6 +81,50 @@ public sealed class LoadChartTests
         }
     }
 
+    [Fact]
+    public async Task With_every_server_of_the_comparison_in_a_panel_no_two_server_names_under_the_bars_run_into_each_other()
+    {
+        DirectoryInfo folder = Directory.CreateTempSubdirectory("load-chart-test-");
+        try
+        {
+            string[] servers = ["sample", "kestrel", "kestrel-large", "raw", "sockets", "node", "bun"];
+            string results = Path.Combine(folder.FullName, "results.tsv");
+            await File.WriteAllLinesAsync(results, [
+                "scenario\tserver\tmsgs_per_s\tmib_per_s\tp50_us\tp99_us\tserver_cpu_us_per_msg",
+                .. servers.Select((server, i) => $"16 B binary 64x16\t{server}\t{100_000 * (i + 1)}\t1\t1\t1\t1"),
+            ]);
+            string png = Path.Combine(folder.FullName, "load.png");
+            await using (ChildProcess renderer = ChildProcess.StartRepositoryScript(Renderer, results, png))
+            {
+                int exitCode = await renderer.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                Assert.True(exitCode == 0, $"exit code {exitCode}. {renderer.Describe()}");
+            }
+
+            // Text is centred on its x; DejaVu Sans averages about 0.6 em a character.
+            var names = XDocument.Load(Path.ChangeExtension(png, ".svg")).Root!.Descendants()
+                .Where(e => (string?)e.Attribute("class") == "name")
+                .Select(e => (
+                    X: double.Parse((string)e.Attribute("x")!, CultureInfo.InvariantCulture),
+                    Y: (string)e.Attribute("y")!,
+                    Width: e.Value.Length * double.Parse((string)e.Attribute("font-size")!, CultureInfo.InvariantCulture) * 0.6))
+                .ToList();
+            Assert.True(names.Count >= servers.Length, $"{names.Count} name lines");
+            foreach (var line in names.GroupBy(n => n.Y))
+            {
+                var ordered = line.OrderBy(n => n.X).ToList();
+                for (int i = 1; i < ordered.Count; i++)
+                {
+                    double gap = (ordered[i].X - (ordered[i].Width / 2)) - (ordered[i - 1].X + (ordered[i - 1].Width / 2));
+                    Assert.True(gap >= 2, $"names at x={ordered[i - 1].X} and x={ordered[i].X} (y={line.Key}) overlap by {-gap:0.0} px");
+                }
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The result rows of a results file: its lines after the header, comments left out.</summary>
     private static List<(string Scenario, string Server, double Rate)> ReadRows(string path) =>
         File.ReadLines(path)

@@ -8,10 +8,10 @@ using Xunit;
 namespace WebSocketProtocol.Tests.Packaging;
 
 /// <summary>
-/// src/WebSocketProtocol packed once per test class, as <c>dotnet pack -c Release</c> packs it, into a feed folder of its
-/// own. The build goes to a temporary artifacts folder, so the src project's bin and obj (which this test assembly was
-/// built from, and which a concurrent build may be writing) are never touched; <c>-warnaserror</c> makes a pack warning
-/// fail the tests too.
+/// Both packages packed once per test class by the command the README gives (<c>bash eng/pack-local.sh FOLDER</c>), into a
+/// feed folder of its own. The script builds in a temporary artifacts folder, so the src projects' bin and obj (which this
+/// test assembly was built from, and which a concurrent build may be writing) are never touched, and packs with
+/// <c>-warnaserror</c>, so a pack warning fails the tests too.
 /// </summary>
 public sealed class PackedLibrary : IAsyncLifetime
 {
@@ -39,14 +39,15 @@ public sealed class PackedLibrary : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _folder = Directory.CreateTempSubdirectory("ws-pack-");
-        string project = Path.Combine(ChildProcess.RepositoryRoot, "src", "WebSocketProtocol", "WebSocketProtocol.csproj");
         var stopwatch = Stopwatch.StartNew();
-        await DotnetCommand.RunAsync(
-            ChildProcess.RepositoryRoot,
-            DotnetCommand.CleanEnvironment(),
-            PackTimeout,
-            "pack", project, "-c", "Release", "-o", Feed, "--artifacts-path", Path.Combine(Folder, "artifacts"),
-            "--disable-build-servers", "-warnaserror");
+        await using (ChildProcess pack = ChildProcess.StartRepositoryShellScript("eng/pack-local.sh", DotnetCommand.CleanEnvironment(), Feed))
+        {
+            int exitCode = await pack.WaitForExitAsync(PackTimeout);
+            Assert.True(exitCode == 0, $"eng/pack-local.sh exited with {exitCode}. {pack.Describe()}");
+            Assert.Contains(pack.Output, line => line.Trim() == $"dotnet add package {Id} --source {Feed}");
+        }
+
+        Assert.True(File.Exists(Path.Combine(Feed, $"{Id}.AspNetCore.{Version}.nupkg")), "the ASP.NET Core package is packed too");
         PackDuration = stopwatch.Elapsed;
     }
 

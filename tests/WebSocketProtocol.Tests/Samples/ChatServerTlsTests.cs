@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System;
 using System.IO;
 using System.Linq;
@@ -11,6 +12,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 using Xunit;
 
@@ -47,12 +49,11 @@ public sealed class ChatServerTlsTests : IDisposable
     }
 
     /// <summary>Trusts exactly the test's certificate, whatever the platform thinks of its issuer.</summary>
-    private WebSocketTransportOptions Pinned() => new()
-    {
-        ServerCertificateValidation = (_, certificate, _, errors) =>
-            certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(_certificate.RawData)
-            && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None,
-    };
+    private bool IsPinned(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(_certificate.RawData)
+        && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None;
+
+    private WebSocketClientOptions Pinned() => new() { ServerCertificateValidation = IsPinned };
 
     private Task<ChatServerProcess> StartSecureAsync() =>
         ChatServerProcess.StartAsync("--cert", _pfx, "--cert-password", "test-password");
@@ -65,10 +66,10 @@ public sealed class ChatServerTlsTests : IDisposable
         Uri room = server.ChatUri("secure");
         Assert.Equal("wss", room.Scheme);
 
-        var (alice, _, _) = await ChatTestClient.JoinAsync(room, "alice", Pinned());
+        var (alice, _, _) = await ChatTestClient.JoinAsync(room, "alice", IsPinned);
         using (alice)
         {
-            var (bob, _, _) = await ChatTestClient.JoinAsync(room, "bob", Pinned());
+            var (bob, _, _) = await ChatTestClient.JoinAsync(room, "bob", IsPinned);
             using (bob)
             {
                 await alice.ExpectAsync("presence");
@@ -79,8 +80,7 @@ public sealed class ChatServerTlsTests : IDisposable
         }
 
         using var timeout = new CancellationTokenSource(Bound);
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(server.EchoUri(), null, Pinned(), timeout.Token);
-        using var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient());
+        using WebSocketConnection echo = await WebSocketClient.ConnectAsync(server.EchoUri(), Pinned(), timeout.Token);
         byte[] binary = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
         await echo.SendTextAsync("héllo", timeout.Token);
         WebSocketMessage text = await echo.ReceiveMessageAsync(timeout.Token);
@@ -99,10 +99,11 @@ public sealed class ChatServerTlsTests : IDisposable
         using var timeout = new CancellationTokenSource(Bound);
 
         // Certificate validation is on by default: a certificate no trusted root issued is refused before any upgrade.
-        await Assert.ThrowsAsync<AuthenticationException>(() => WebSocketClient.ConnectAsync(server.EchoUri(), null, timeout.Token));
+        WebSocketConnectException rejected = await Assert.ThrowsAsync<WebSocketConnectException>(() => WebSocketClient.ConnectAsync(server.EchoUri(), null, timeout.Token));
+        Assert.Equal(WebSocketConnectError.TlsCertificateRejected, rejected.Error);
+        Assert.IsType<AuthenticationException>(rejected.InnerException);
 
-        using WebSocketClientConnection transport = await WebSocketClient.ConnectAsync(server.EchoUri(), null, Pinned(), timeout.Token);
-        using var echo = new WebSocketConnection(transport.Input, transport.Output, WebSocketConnectionOptions.ForClient());
+        using WebSocketConnection echo = await WebSocketClient.ConnectAsync(server.EchoUri(), Pinned(), timeout.Token);
         await echo.SendTextAsync("still here", timeout.Token);
         Assert.Equal("still here", Encoding.UTF8.GetString((await echo.ReceiveMessageAsync(timeout.Token)).Data.Span));
     }
@@ -120,8 +121,8 @@ public sealed class ChatServerTlsTests : IDisposable
         // A plaintext upgrade to the TLS port gets no WebSocket: the handshake fails instead of talking in the clear.
         using var timeout = new CancellationTokenSource(Bound);
         var plain = new UriBuilder(server.EchoUri()) { Scheme = "ws" }.Uri;
-        Exception refused = await Assert.ThrowsAnyAsync<Exception>(() => WebSocketClient.ConnectAsync(plain, null, timeout.Token));
-        Assert.True(refused is WebSocketProtocol.Handshake.WebSocketHandshakeException or IOException, refused.ToString());
+        WebSocketConnectException refused = await Assert.ThrowsAsync<WebSocketConnectException>(() => WebSocketClient.ConnectAsync(plain, null, timeout.Token));
+        Assert.True(refused.Error is WebSocketConnectError.ConnectionClosed or WebSocketConnectError.MalformedResponse, refused.ToString());
     }
 
     public void Dispose()

@@ -1,5 +1,7 @@
+using System.Net.WebSockets;
 using System;
 using System.Collections.Generic;
+using System.Net.Security;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -17,23 +19,17 @@ internal sealed class ChatTestClient : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
-    private readonly WebSocketClientConnection _transport;
-
-    private ChatTestClient(WebSocketClientConnection transport, WebSocketConnection connection)
-    {
-        _transport = transport;
-        Connection = connection;
-    }
+    private ChatTestClient(WebSocketConnection connection) => Connection = connection;
 
     public WebSocketConnection Connection { get; }
 
     /// <summary>
     /// Connects to <paramref name="uri"/> (offering permessage-deflate, as browsers do), optionally as a page of
-    /// <paramref name="origin"/>, with <paramref name="transport"/>'s TLS settings for wss://.
+    /// <paramref name="origin"/>, with <paramref name="tls"/>'s certificate validation for wss://.
     /// </summary>
-    public static async Task<ChatTestClient> ConnectAsync(Uri uri, string? origin = null, WebSocketTransportOptions? transport = null)
+    public static async Task<ChatTestClient> ConnectAsync(Uri uri, string? origin = null, RemoteCertificateValidationCallback? tls = null)
     {
-        var options = new WebSocketClientOptions();
+        var options = new WebSocketClientOptions { ServerCertificateValidation = tls };
         options.Extensions.Add(new PerMessageDeflateClientFactory());
         if (origin is not null)
         {
@@ -41,16 +37,14 @@ internal sealed class ChatTestClient : IDisposable
         }
 
         using var timeout = new CancellationTokenSource(Bound);
-        WebSocketClientConnection connected = await WebSocketClient.ConnectAsync(uri, options, transport, timeout.Token).ConfigureAwait(false);
-
-        var connection = new WebSocketConnection(connected.Input, connected.Output, WebSocketConnectionOptions.ForClient(), connected.Handshake.Subprotocol, connected.Handshake.Extensions);
-        return new ChatTestClient(connected, connection);
+        WebSocketConnection connection = await WebSocketClient.ConnectAsync(uri, options, timeout.Token).ConfigureAwait(false);
+        return new ChatTestClient(connection);
     }
 
     /// <summary>Connects, joins as <paramref name="name"/> and reads the <c>joined</c> and <c>history</c> replies.</summary>
-    public static async Task<(ChatTestClient Client, JsonElement Joined, JsonElement History)> JoinAsync(Uri uri, string name, WebSocketTransportOptions? transport = null)
+    public static async Task<(ChatTestClient Client, JsonElement Joined, JsonElement History)> JoinAsync(Uri uri, string name, RemoteCertificateValidationCallback? tls = null)
     {
-        ChatTestClient client = await ConnectAsync(uri, transport: transport).ConfigureAwait(false);
+        ChatTestClient client = await ConnectAsync(uri, tls: tls).ConfigureAwait(false);
         await client.SendAsync(new { type = "join", name }).ConfigureAwait(false);
         JsonElement joined = await client.ExpectAsync("joined").ConfigureAwait(false);
         JsonElement history = await client.ExpectAsync("history").ConfigureAwait(false);
@@ -127,7 +121,7 @@ internal sealed class ChatTestClient : IDisposable
 
     public void Dispose()
     {
+        // The connection owns the socket: disposing it closes the socket too.
         Connection.Dispose();
-        _transport.Dispose();
     }
 }
