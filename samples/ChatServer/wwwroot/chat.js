@@ -1,4 +1,6 @@
 // The chat page: one WebSocket to /chat?room=NAME, the JSON protocol of PROTOCOL.md, and reconnection with backoff.
+// Every message goes out with an id of its own; until the room's copy of it (or a duplicate) comes back, it is kept and,
+// after a reconnection, sent again with the same id: the server stores it once, and the page shows each id once.
 // Every string from the server is shown with textContent, never parsed as HTML.
 'use strict';
 
@@ -14,6 +16,14 @@
   let retryDelay = 1000;
   let retryTimer = null;
   let reconnecting = false;   // the connection was lost and the page is trying again by itself
+
+  // Messages sent and not yet confirmed, by id, oldest first. Ids are this page's: a random prefix and a counter.
+  const unconfirmed = new Map();
+  const idPrefix = Math.random().toString(36).slice(2, 10) + '-';
+  let sentCount = 0;
+  // The sender and id of every line on screen, so that a line sent twice is shown once.
+  const shown = new Set();
+  let waitingShown = false;   // the notice says a message of ours is taking a while
 
   // The status line, and its state for scripts and tests: idle, connecting, joined or reconnecting.
   function setStatus(text, state) {
@@ -34,17 +44,44 @@
     }
     const atBottom = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - 4;
     messages.appendChild(item);
-    while (messages.children.length > 500) messages.removeChild(messages.firstChild);
+    while (messages.children.length > 500) {
+      shown.delete(messages.firstChild.dataset.key);
+      messages.removeChild(messages.firstChild);
+    }
     if (atBottom) messages.scrollTop = messages.scrollHeight;
+    return item;
   }
 
   function addMessage(entry) {
+    const key = typeof entry.id === 'string' ? `${entry.from}\n${entry.id}` : null;
+    if (key !== null && shown.has(key)) return;
     const time = new Date(entry.time);
-    addLine('message', [
+    const item = addLine('message', [
       ['time', null, time.toLocaleTimeString(), { datetime: entry.time }],
       ['span', 'from', entry.from],
       ['span', 'text', entry.text],
     ]);
+    if (key !== null) {
+      shown.add(key);
+      item.dataset.key = key;
+    }
+  }
+
+  // The room has a message of ours: it is no longer ours to send.
+  function confirm(entry) {
+    if (entry.from === joinedAs && typeof entry.id === 'string') settle(entry.id);
+  }
+
+  function settle(id) {
+    unconfirmed.delete(id);
+    if (waitingShown && unconfirmed.size === 0) {
+      waitingShown = false;
+      showNotice('');
+    }
+  }
+
+  function sendMessage(id, text) {
+    socket.send(JSON.stringify({ type: 'message', text, id }));
   }
 
   function addNotice(text) { addLine('notice', [['span', null, text]]); }
@@ -93,6 +130,7 @@
           reconnecting = false;
           showNotice('');
           messages.replaceChildren();
+          shown.clear();
           setMembers(message.members);
           $('join').hidden = true;
           $('chat').hidden = false;
@@ -100,18 +138,43 @@
           $('text').focus();
           break;
         case 'history':
-          for (const entry of message.messages) addMessage(entry);
+          for (const entry of message.messages) {
+            confirm(entry);
+            addMessage(entry);
+          }
+          // What is still unconfirmed went out on a connection now gone, and may or may not have arrived: again, with
+          // the same ids (one that did arrive comes back as a duplicate, and is not stored twice).
+          for (const [id, text] of unconfirmed) sendMessage(id, text);
           break;
         case 'message':
+          confirm(message);
           addMessage(message);
+          break;
+        case 'duplicate':
+          settle(message.id);
+          break;
+        case 'pending':
+          waitingShown = message.request !== 'join';
+          showNotice(message.request === 'join'
+            ? 'Joining is taking a while: the chat\'s store is slow to answer.'
+            : 'Sending is taking a while: the chat\'s store is slow to answer. The message will arrive, or you will be told.');
           break;
         case 'presence':
           changeMembers(message.event, message.name);
           addNotice(`${message.name} ${message.event === 'join' ? 'joined' : 'left'}`);
           break;
         case 'error':
+          if (typeof message.id === 'string' && unconfirmed.has(message.id)) {
+            // A message of ours was refused: it was not stored, and will not be. Give its text back to send again.
+            const text = unconfirmed.get(message.id);
+            unconfirmed.delete(message.id);
+            waitingShown = false;
+            const input = $('text');
+            if (!input.value) input.value = text;
+          }
           showNotice(message.message);
           if (message.code === 'name-taken' || message.code === 'invalid-name') {
+            unconfirmed.clear();
             wanted = null;
             joinedAs = null;
             socket.close(1000, 'pick another name');
@@ -136,6 +199,7 @@
   $('join').addEventListener('submit', (event) => {
     event.preventDefault();
     wanted = { room: $('room').value.trim() || 'lobby', name: $('name').value.trim() };
+    unconfirmed.clear();
     reconnecting = false;
     retryDelay = 1000;
     showNotice('');
@@ -146,7 +210,10 @@
     event.preventDefault();
     const input = $('text');
     if (!input.value || !socket || socket.readyState !== WebSocket.OPEN || !joinedAs) return;
-    socket.send(JSON.stringify({ type: 'message', text: input.value }));
+    sentCount += 1;
+    const id = idPrefix + sentCount.toString(36);
+    unconfirmed.set(id, input.value);
+    sendMessage(id, input.value);
     input.value = '';
   });
 

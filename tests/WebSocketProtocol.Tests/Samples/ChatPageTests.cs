@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Microsoft.Playwright;
 using Xunit;
@@ -172,6 +173,60 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         Assert.Empty(page.Errors);
     }
 
+    [Fact]
+    public async Task After_reconnecting_a_page_sends_again_what_was_not_confirmed_and_shows_each_message_once()
+    {
+        await using ChatServerProcess server = await StartServerAsync();
+        await using ChatPage page = await ChatPage.OpenAsync(_browser, server);
+        var (watcher, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("resend"), "watcher");
+        using (watcher)
+        {
+            // The page's socket goes through the test, which can drop what goes either way and cut the connection.
+            var route = new RelayedSocket();
+            await page.Page.RouteWebSocketAsync(new Regex("/chat"), route.Relay);
+            await page.JoinAsync("resend", "erin");
+            await page.SayAsync("before");
+            Assert.Equal("before", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+
+            // Lost on its way to the server: it never arrives.
+            route.DropToServer = true;
+            await page.SayAsync("lost on the way");
+            route.DropToServer = false;
+
+            // Stored, but its copy never comes back to the page.
+            route.DropToPage = true;
+            await page.SayAsync("stored, its answer lost");
+            Assert.Equal("stored, its answer lost", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+            route.DropToPage = false;
+
+            // The connection breaks; the page reconnects, joins again and sends again what it never saw confirmed.
+            await route.CutAsync();
+            await Expect(page.Status).ToHaveAttributeAsync("data-state", "reconnecting");
+            await page.ExpectJoinedAsync("resend", "erin", Bound);
+            await Expect(page.TextsFrom("erin")).ToHaveTextAsync(new[] { "before", "stored, its answer lost", "lost on the way" });
+
+            // The room has each once: the watcher got the lost one now, and nothing twice.
+            var said = new List<string>();
+            JsonElement next;
+            do
+            {
+                next = await watcher.SkipUntilAsync("message");
+                said.Add(next.GetProperty("text").GetString()!);
+            }
+            while (said[^1] != "lost on the way");
+
+            Assert.Equal(new[] { "lost on the way" }, said);
+            await page.SayAsync("after");
+            Assert.Equal("after", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+            var (late, _, history) = await ChatTestClient.JoinAsync(server.ChatUri("resend"), "late");
+            late.Dispose();
+            Assert.Equal(
+                new[] { "before", "stored, its answer lost", "lost on the way", "after" },
+                history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+            Assert.Empty(page.Errors);
+        }
+    }
+
     /// <summary>The chat server on 127.0.0.1, where the page is opened too, so that Chromium never tries IPv6 for localhost first.</summary>
     private static Task<ChatServerProcess> StartServerAsync(params string[] arguments) =>
         ChatServerProcess.StartAsync(["--host", "127.0.0.1", .. arguments]);
@@ -188,5 +243,47 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         }
 
         throw new KeyNotFoundException($"No {name} header in {message}");
+    }
+
+    /// <summary>
+    /// A page's chat socket relayed by the test to the real server (Playwright's WebSocket routing): frames pass both ways
+    /// unless dropped, and the test can cut the connection as a network would.
+    /// </summary>
+    private sealed class RelayedSocket
+    {
+        private IWebSocketRoute? _page;
+        private IWebSocketRoute? _server;
+
+        public volatile bool DropToServer;
+
+        public volatile bool DropToPage;
+
+        public void Relay(IWebSocketRoute page)
+        {
+            IWebSocketRoute server = page.ConnectToServer();
+            page.OnMessage(frame =>
+            {
+                if (!DropToServer)
+                {
+                    server.Send(frame.Text!);
+                }
+            });
+            server.OnMessage(frame =>
+            {
+                if (!DropToPage)
+                {
+                    page.Send(frame.Text!);
+                }
+            });
+            _page = page;
+            _server = server;
+        }
+
+        /// <summary>Closes both sides of the current connection.</summary>
+        public async Task CutAsync()
+        {
+            await _server!.CloseAsync();
+            await _page!.CloseAsync(new WebSocketRouteCloseOptions { Code = 1001, Reason = "cut" });
+        }
     }
 }
