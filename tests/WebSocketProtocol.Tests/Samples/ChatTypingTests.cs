@@ -95,6 +95,32 @@ public class ChatTypingTests
     }
 
     [Fact]
+    public async Task With_redis_a_typing_notice_reaches_the_members_on_the_typists_server_and_not_those_on_another()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await ChatServerProcess.StartAsync("--redis", redis.Endpoint);
+        await using ChatServerProcess b = await ChatServerProcess.StartAsync("--redis", redis.Endpoint);
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("shared"), "alice");
+        var (near, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("shared"), "near");
+        var (far, _, _) = await ChatTestClient.JoinAsync(b.ChatUri("shared"), "far");
+        using (alice)
+        using (near)
+        using (far)
+        {
+            await alice.SendAsync(new { type = "typing" });
+            JsonElement notice = await near.SkipUntilAsync("typing");
+            Assert.Equal("alice", notice.GetProperty("name").GetString());
+
+            // Her line comes after it to everyone; the member on the other server got no notice before it.
+            await alice.SayAsync("typed on A");
+            Assert.Equal("typed on A", (await near.SkipUntilAsync("message")).GetProperty("text").GetString());
+            var skipped = new System.Collections.Generic.List<JsonElement>();
+            Assert.Equal("typed on A", (await far.SkipUntilAsync("message", skipped)).GetProperty("text").GetString());
+            Assert.DoesNotContain(skipped, m => m.GetProperty("type").GetString() == "typing");
+        }
+    }
+
+    [Fact]
     public async Task The_console_client_ignores_typing_notices_and_goes_on_chatting()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync();
