@@ -256,6 +256,35 @@ public class ChatPageConversationTests : IClassFixture<ChromiumFixture>
         Assert.Empty(alice.Errors.Concat(bob.Errors));
     }
 
+    [Fact]
+    public async Task A_long_conversation_scrolls_inside_the_list_which_follows_the_newest_line_with_the_message_box_on_screen()
+    {
+        await using ChatServerProcess server = await StartServerAsync("--rate", "1000", "--address-rate", "1000");
+        var (talker, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("long"), "talker");
+        using (talker)
+        {
+            for (int i = 1; i <= 40; i++)
+            {
+                await talker.SayAsync($"line {i}");
+            }
+
+            await using ChatPage page = await ChatPage.OpenAsync(_browser, server);
+            await page.JoinAsync("long", "reader");
+            await Expect(page.Texts).ToHaveCountAsync(40);
+            for (int i = 41; i <= 45; i++)
+            {
+                await talker.SayAsync($"line {i}");
+            }
+
+            await Expect(page.Texts).ToHaveCountAsync(45);
+            var whole = new LocatorAssertionsToBeInViewportOptions { Ratio = 1 };
+            await Expect(page.Texts.Last).ToBeInViewportAsync(whole);
+            await Expect(page.MessageBox).ToBeInViewportAsync(whole);
+            await Expect(page.Texts.First).Not.ToBeInViewportAsync();
+            Assert.True(await page.Page.EvaluateAsync<bool>("() => { const m = document.getElementById('messages'); return m.scrollHeight > m.clientHeight && document.documentElement.scrollHeight <= window.innerHeight; }"), "the list, not the page, scrolls");
+        }
+    }
+
     /// <summary>A server frame on its way to the page, with the lines "two days ago" and "yesterday" dated back as they say.</summary>
     private static string DateBack(string frame)
     {
