@@ -15,7 +15,8 @@ namespace ChatServer.Chat;
 /// nickname (a taken or invalid one gets an error and may try again); the room is entered only then, so a connection that
 /// never joins holds no room. The join runs beside the receive loop (with Redis it may wait for the shared store), so
 /// control frames are answered meanwhile. Each <c>message</c> is checked against the length limit and the rate limits
-/// (the connection's and its address's) and posted to the room with its id, if it has one. The member leaves when the
+/// (the connection's and its address's) and posted to the room with its id, if it has one; a <c>typing</c> notice is
+/// relayed to the others within <see cref="TypingNotices"/>' rate. The member leaves when the
 /// connection ends, however it ends.
 /// </summary>
 internal sealed class ChatEndpoint
@@ -45,6 +46,7 @@ internal sealed class ChatEndpoint
         Task writer = member.RunWriterAsync();
         var limiter = new RateLimiter(_arguments.MessagesPerSecond, Math.Max(1, _arguments.MessagesPerSecond * 2));
         var joinAttempts = new RateLimiter(JoinAttemptsPerSecond, JoinAttemptBurst);
+        var typing = new TypingNotices();
         using var membership = new Membership();
         try
         {
@@ -86,7 +88,7 @@ internal sealed class ChatEndpoint
                 }
                 else
                 {
-                    Handle(membership.Room, member, limiter, address, request);
+                    Handle(membership.Room, member, limiter, typing, address, request);
                 }
             }
         }
@@ -177,7 +179,7 @@ internal sealed class ChatEndpoint
         }
     }
 
-    private void Handle(IChatRoom? room, ChatMember member, RateLimiter limiter, AddressQuota address, ChatProtocol.Request? request)
+    private void Handle(IChatRoom? room, ChatMember member, RateLimiter limiter, TypingNotices typing, AddressQuota address, ChatProtocol.Request? request)
     {
         // An id is echoed in every answer about its message; one that is not a valid id is refused before anything else.
         string? id = request?.Id;
@@ -188,6 +190,14 @@ internal sealed class ChatEndpoint
                 break;
             case { Type: "join" }:
                 member.Send(ChatProtocol.Error("already-joined", $"You are already in the room as {member.Name}."));
+                break;
+            case { Type: "typing" }:
+                // A hint, not a request: one before joining, or past the rate, is dropped without an answer.
+                if (member.Name is not null && room is not null && typing.TryRelay())
+                {
+                    room.Typing(member);
+                }
+
                 break;
             case { Type: "message" } when member.Name is null || room is null:
                 member.Send(ChatProtocol.Error("not-joined", "Join with a name first.", id));
@@ -214,7 +224,7 @@ internal sealed class ChatEndpoint
                 room!.Post(member, text, id);
                 break;
             default:
-                member.Send(ChatProtocol.Error("bad-request", "Send {\"type\":\"join\",\"name\":...} or {\"type\":\"message\",\"text\":...,\"id\":...}.", id is not null && ChatProtocol.IsValidMessageId(id) ? id : null));
+                member.Send(ChatProtocol.Error("bad-request", "Send {\"type\":\"join\",\"name\":...}, {\"type\":\"message\",\"text\":...,\"id\":...} or {\"type\":\"typing\"}.", id is not null && ChatProtocol.IsValidMessageId(id) ? id : null));
                 break;
         }
     }

@@ -6,9 +6,9 @@ using System.Text.Json;
 namespace ChatServer.Chat;
 
 /// <summary>
-/// The chat's JSON messages (documented in samples/ChatServer/PROTOCOL.md). Clients send <c>join</c> and <c>message</c>;
+/// The chat's JSON messages (documented in samples/ChatServer/PROTOCOL.md). Clients send <c>join</c>, <c>message</c> and <c>typing</c>;
 /// the server sends <c>joined</c>, <c>history</c>, <c>message</c>, <c>presence</c>, <c>pending</c>, <c>duplicate</c> and
-/// <c>error</c>. Every server message is encoded once, as UTF-8 bytes ready to go in a frame.
+/// <c>error</c>; <c>typing</c> goes both ways. Every server message is encoded once, as UTF-8 bytes ready to go in a frame.
 /// </summary>
 internal static class ChatProtocol
 {
@@ -202,6 +202,16 @@ internal static class ChatProtocol
         writer.WriteString("type", "pending");
         writer.WriteString("request", request);
         WriteId(writer, id);
+    });
+
+    /// <summary>
+    /// <paramref name="name"/> is typing: a hint that lives a few seconds on the page, neither stored nor logged (see
+    /// <see cref="TypingNotices"/>).
+    /// </summary>
+    public static byte[] Typing(string name) => Write(writer =>
+    {
+        writer.WriteString("type", "typing");
+        writer.WriteString("name", name);
     });
 
     /// <summary>A message with this id from this sender is in the room already; it was not stored again.</summary>

@@ -118,6 +118,18 @@ internal sealed class ChatRoom : IChatRoom
         }
     }
 
+    /// <inheritdoc/>
+    public void Typing(ChatMember from)
+    {
+        lock (_members)
+        {
+            if (from.Name is not null && _members.TryGetValue(from.Name, out ChatMember? current) && current == from)
+            {
+                Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Typing(from.Name)), except: from);
+            }
+        }
+    }
+
     private void Broadcast(PreparedFrame frame, ChatMember? except)
     {
         List<ChatMember>? cutOff = null;

@@ -29,6 +29,12 @@ internal interface IChatRoom
     /// </summary>
     void Post(ChatMember from, string text, string? id);
 
+    /// <summary>
+    /// Tells the other members that <paramref name="from"/> is typing (<see cref="TypingNotices"/> paces it): nothing is
+    /// stored, and a Redis room tells only the members on this server.
+    /// </summary>
+    void Typing(ChatMember from);
+
     /// <summary>Removes the member if it joined, and tells the others.</summary>
     ValueTask LeaveAsync(ChatMember member);
 

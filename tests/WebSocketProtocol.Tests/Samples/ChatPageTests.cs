@@ -35,8 +35,8 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         await carol.JoinAsync("elsewhere", "carol");
         await bob.JoinAsync("garden", "bob");
 
-        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice", "bob" });
-        await Expect(bob.Members).ToHaveTextAsync(new[] { "alice", "bob" });
+        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice (you)", "bob" });
+        await Expect(bob.Members).ToHaveTextAsync(new[] { "alice", "bob (you)" });
         await Expect(alice.Notices).ToHaveTextAsync(new[] { "bob joined" });
 
         await alice.SayAsync("hello bob");
@@ -49,12 +49,12 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
 
         await bob.DisposeAsync();
         await Expect(alice.Notices).ToHaveTextAsync(new[] { "bob joined", "bob left" });
-        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice" });
+        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice (you)" });
 
         // The other room's page heard nothing of it, and its own line reaches nobody in the garden.
         await carol.SayAsync("anyone here?");
         await Expect(carol.Texts).ToHaveTextAsync(new[] { "anyone here?" });
-        await Expect(carol.Members).ToHaveTextAsync(new[] { "carol" });
+        await Expect(carol.Members).ToHaveTextAsync(new[] { "carol (you)" });
         await Expect(carol.Notices).ToHaveCountAsync(0);
         await Expect(alice.Texts).ToHaveTextAsync(conversation);
         Assert.Empty(alice.Errors.Concat(carol.Errors));
@@ -163,12 +163,12 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         {
             Assert.Equal(new[] { "dana", "witness" }, ChatTestClient.Members(joined));
             await page.SayAsync("after the restart");
-            JsonElement said = await witness.ExpectAsync("message");
+            JsonElement said = await witness.SkipUntilAsync("message");
             Assert.Equal(("dana", "after the restart"), (said.GetProperty("from").GetString(), said.GetProperty("text").GetString()));
         }
 
-        // The new server has a fresh history: the page shows what was said since, not what the old server had.
-        await Expect(page.TextsFrom("dana")).ToHaveTextAsync(new[] { "after the restart" });
+        // The new server has a fresh history, and the page keeps its scrollback: what it showed before, then what came since.
+        await Expect(page.TextsFrom("dana")).ToHaveTextAsync(new[] { "before the restart", "after the restart" });
         await Expect(page.Notices).ToHaveTextAsync(new[] { "witness joined", "witness left" });
         Assert.Empty(page.Errors);
     }
@@ -243,47 +243,5 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         }
 
         throw new KeyNotFoundException($"No {name} header in {message}");
-    }
-
-    /// <summary>
-    /// A page's chat socket relayed by the test to the real server (Playwright's WebSocket routing): frames pass both ways
-    /// unless dropped, and the test can cut the connection as a network would.
-    /// </summary>
-    private sealed class RelayedSocket
-    {
-        private IWebSocketRoute? _page;
-        private IWebSocketRoute? _server;
-
-        public volatile bool DropToServer;
-
-        public volatile bool DropToPage;
-
-        public void Relay(IWebSocketRoute page)
-        {
-            IWebSocketRoute server = page.ConnectToServer();
-            page.OnMessage(frame =>
-            {
-                if (!DropToServer)
-                {
-                    server.Send(frame.Text!);
-                }
-            });
-            server.OnMessage(frame =>
-            {
-                if (!DropToPage)
-                {
-                    page.Send(frame.Text!);
-                }
-            });
-            _page = page;
-            _server = server;
-        }
-
-        /// <summary>Closes both sides of the current connection.</summary>
-        public async Task CutAsync()
-        {
-            await _server!.CloseAsync();
-            await _page!.CloseAsync(new WebSocketRouteCloseOptions { Code = 1001, Reason = "cut" });
-        }
     }
 }

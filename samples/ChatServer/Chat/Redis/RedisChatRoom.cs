@@ -127,6 +127,29 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
     }
 
     /// <inheritdoc/>
+    public void Typing(ChatMember from)
+    {
+        // A hint that is stale within seconds: not worth a Redis round trip, so it reaches this server's members only. A
+        // member whose queue is full is cut off by its Send, and leaves when its connection ends.
+        var frame = new PreparedFrame(Opcode.Text, ChatProtocol.Typing(from.Name!));
+        lock (_members)
+        {
+            if (!_members.TryGetValue(from, out RedisRoomMember? sender) || !sender.IsJoined)
+            {
+                return;
+            }
+
+            foreach (RedisRoomMember member in _members.Values)
+            {
+                if (member != sender && member.IsJoined)
+                {
+                    member.Member.Send(frame);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     public async ValueTask LeaveAsync(ChatMember member)
     {
         RedisRoomMember? local;
