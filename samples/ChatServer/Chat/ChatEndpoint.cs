@@ -75,7 +75,7 @@ internal sealed class ChatEndpoint
 
                     if (!joinAttempts.TryTake() || !address.TryJoin())
                     {
-                        ChatMetrics.Refused("join");
+                        ChatCounters.Refused("join");
                         member.Send(ChatProtocol.Error("rate-limited", "Too many joins: wait a moment before joining again."));
                         continue;
                     }
@@ -208,7 +208,7 @@ internal sealed class ChatEndpoint
             case { Type: "message", Text: { } text }:
                 if (!limiter.TryTake())
                 {
-                    ChatMetrics.Refused("message");
+                    ChatCounters.Refused("message");
                     member.Send(ChatProtocol.Error("rate-limited", $"Slow down: at most {_arguments.MessagesPerSecond.ToString(CultureInfo.InvariantCulture)} messages a second. That one was not sent.", id));
                     break;
                 }
@@ -216,7 +216,7 @@ internal sealed class ChatEndpoint
                 // Many connections from one address share its rate: opening more does not buy more.
                 if (!address.TryPost())
                 {
-                    ChatMetrics.Refused("address-message");
+                    ChatCounters.Refused("address-message");
                     member.Send(ChatProtocol.Error("rate-limited", $"Slow down: at most {_arguments.AddressMessagesPerSecond.ToString(CultureInfo.InvariantCulture)} messages a second from one address. That one was not sent.", id));
                     break;
                 }

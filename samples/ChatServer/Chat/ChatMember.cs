@@ -58,7 +58,7 @@ internal sealed class ChatMember
 
         if (Interlocked.Exchange(ref _cutOff, 1) == 0)
         {
-            ChatMetrics.MemberCutOff();
+            ChatCounters.MemberCutOff();
             _outbound.Writer.TryComplete();
             _ = CutOffAsync();
         }

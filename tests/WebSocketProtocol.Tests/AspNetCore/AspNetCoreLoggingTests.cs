@@ -15,7 +15,6 @@ using Microsoft.Extensions.Logging;
 using WebSocketProtocol.AspNetCore;
 using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Tests.Interop;
-using WebSocketProtocol.Tests.Support;
 using Xunit;
 
 namespace WebSocketProtocol.Tests.AspNetCore;

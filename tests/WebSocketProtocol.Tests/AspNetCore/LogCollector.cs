@@ -2,7 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace WebSocketProtocol.Tests.Support;
+namespace WebSocketProtocol.Tests.AspNetCore;
 
 /// <summary>Every log entry an app writes, from every category at every level its filters let through.</summary>
 internal sealed class LogCollector : ILoggerProvider
