@@ -95,7 +95,7 @@ public class ChatTypingTests
     }
 
     [Fact]
-    public async Task With_redis_a_typing_notice_reaches_the_members_on_the_typists_server_and_not_those_on_another()
+    public async Task With_redis_a_typing_notice_reaches_the_members_on_every_server_once_and_not_the_typist()
     {
         await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
         await using ChatServerProcess a = await ChatServerProcess.StartAsync("--redis", redis.Endpoint);
@@ -108,15 +108,20 @@ public class ChatTypingTests
         using (far)
         {
             await alice.SendAsync(new { type = "typing" });
-            JsonElement notice = await near.SkipUntilAsync("typing");
-            Assert.Equal("alice", notice.GetProperty("name").GetString());
+            Assert.Equal("alice", (await near.SkipUntilAsync("typing")).GetProperty("name").GetString());
+            Assert.Equal("alice", (await far.SkipUntilAsync("typing")).GetProperty("name").GetString());
 
-            // Her line comes after it to everyone; the member on the other server got no notice before it.
+            // Her line comes after it to everyone; nobody heard the notice twice, and she did not hear her own.
             await alice.SayAsync("typed on A");
-            Assert.Equal("typed on A", (await near.SkipUntilAsync("message")).GetProperty("text").GetString());
-            var skipped = new System.Collections.Generic.List<JsonElement>();
-            Assert.Equal("typed on A", (await far.SkipUntilAsync("message", skipped)).GetProperty("text").GetString());
-            Assert.DoesNotContain(skipped, m => m.GetProperty("type").GetString() == "typing");
+            var skippedNear = new System.Collections.Generic.List<JsonElement>();
+            var skippedFar = new System.Collections.Generic.List<JsonElement>();
+            var skippedAlice = new System.Collections.Generic.List<JsonElement>();
+            Assert.Equal("typed on A", (await near.SkipUntilAsync("message", skippedNear)).GetProperty("text").GetString());
+            Assert.Equal("typed on A", (await far.SkipUntilAsync("message", skippedFar)).GetProperty("text").GetString());
+            Assert.Equal("typed on A", (await alice.SkipUntilAsync("message", skippedAlice)).GetProperty("text").GetString());
+            Assert.DoesNotContain(skippedNear, m => m.GetProperty("type").GetString() == "typing");
+            Assert.DoesNotContain(skippedFar, m => m.GetProperty("type").GetString() == "typing");
+            Assert.DoesNotContain(skippedAlice, m => m.GetProperty("type").GetString() == "typing");
         }
     }
 

@@ -11,4 +11,7 @@ internal interface IRoomEventSink
     /// read them (it was cut off from Redis for longer than the log reaches back): its members cannot get them.
     /// </summary>
     void MissedEvents(long after, long upTo);
+
+    /// <summary>A member called <paramref name="name"/> on the server <paramref name="node"/> is typing (this server's own notices included).</summary>
+    void Typing(string node, string name);
 }

@@ -108,6 +108,9 @@ internal sealed class RedisChatNode : IAsyncDisposable
     /// <summary>A room this node no longer serves: the heartbeat leaves it alone.</summary>
     public void Forget(RedisChatRoom room) => _rooms.TryRemove(room, out _);
 
+    /// <summary>This node's random id, which its tokens and typing notices carry.</summary>
+    public string NodeId => _nodeId;
+
     /// <summary>A token no other member, attempt or node holds.</summary>
     public string NewToken() => _nodeId + ":" + Interlocked.Increment(ref _tokens).ToString(CultureInfo.InvariantCulture);
 

@@ -129,9 +129,10 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
     /// <inheritdoc/>
     public void Typing(ChatMember from)
     {
-        // A hint that is stale within seconds: not worth a Redis round trip, so it reaches this server's members only. A
-        // member whose queue is full is cut off by its Send, and leaves when its connection ends.
-        var frame = new PreparedFrame(Opcode.Text, ChatProtocol.Typing(from.Name!));
+        // A hint stale within seconds: this server's members hear it at once, the others' through a publish that is
+        // neither logged nor waited for (the sender's rate limit bounds them). A member whose queue is full is cut off by
+        // its Send, and leaves when its connection ends.
+        string name = from.Name!;
         lock (_members)
         {
             if (!_members.TryGetValue(from, out RedisRoomMember? sender) || !sender.IsJoined)
@@ -139,12 +140,43 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoom
                 return;
             }
 
-            foreach (RedisRoomMember member in _members.Values)
+            SendTyping(name, sender);
+        }
+
+        try
+        {
+            _node.Subscriber.Publish(Keys.Typing, _node.NodeId + "\n" + name, CommandFlags.FireAndForget);
+        }
+        catch (Exception exception)
+        {
+            _node.Log($"Room {Name}: a typing notice was not published ({RedisFailures.Describe(exception)})");
+        }
+    }
+
+    /// <inheritdoc/>
+    void IRoomEventSink.Typing(string node, string name)
+    {
+        // This server's own notices were handed out as they came; a name that does not hold together is no notice.
+        if (node == _node.NodeId || !Nickname.TryCreate(name, out string? valid, out _) || valid != name)
+        {
+            return;
+        }
+
+        lock (_members)
+        {
+            SendTyping(name, except: null);
+        }
+    }
+
+    /// <summary>Tells the joined members but <paramref name="except"/> that <paramref name="name"/> is typing; under the members' lock.</summary>
+    private void SendTyping(string name, RedisRoomMember? except)
+    {
+        var frame = new PreparedFrame(Opcode.Text, ChatProtocol.Typing(name));
+        foreach (RedisRoomMember member in _members.Values)
+        {
+            if (member != except && member.IsJoined)
             {
-                if (member != sender && member.IsJoined)
-                {
-                    member.Member.Send(frame);
-                }
+                member.Member.Send(frame);
             }
         }
     }

@@ -20,6 +20,7 @@ internal sealed class RedisRoomKeys
         FencePrefix = prefix + "fence:";
         EventsName = prefix + "events";
         Events = RedisChannel.Literal(EventsName);
+        Typing = RedisChannel.Literal(prefix + "typing");
     }
 
     /// <summary>The rooms everyone has left that still keep history, by when they emptied (a sorted set; one for all rooms).</summary>
@@ -66,6 +67,12 @@ internal sealed class RedisRoomKeys
     /// the event, so a server that is up to date needs no read), never the only way an event reaches one.
     /// </summary>
     public RedisChannel Events { get; }
+
+    /// <summary>
+    /// The pub/sub channel typing notices cross to the other servers on (<c>NODE\nNAME</c>): a hint stale within seconds,
+    /// so neither logged nor kept, and lost while a server is cut off from Redis.
+    /// </summary>
+    public RedisChannel Typing { get; }
 
     /// <summary>The key that reserves <paramref name="field"/> (a folded name): its value is the owner's token, its TTL the presence TTL.</summary>
     public RedisKey Name(string field) => NamePrefix + field;

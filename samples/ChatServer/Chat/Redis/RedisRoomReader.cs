@@ -36,6 +36,7 @@ internal sealed class RedisRoomReader : IAsyncDisposable
         new BoundedChannelOptions(MaxQueuedWakeUps) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _subscription;
+    private ChannelMessageQueue? _typing;
     private Task _loop = Task.CompletedTask;
     private long _position;
     private volatile bool _logUnread;
@@ -71,6 +72,18 @@ internal sealed class RedisRoomReader : IAsyncDisposable
         }
 
         _subscription = subscription;
+        try
+        {
+            ChannelMessageQueue typing = await _subscriber.SubscribeAsync(_keys.Typing).ConfigureAwait(false);
+            typing.OnMessage(OnTyping);
+            _typing = typing;
+        }
+        catch (Exception exception)
+        {
+            // Typing notices from other servers are a nicety: the room works without them.
+            _log($"Room {_keys.EventsName}: no typing notices from other servers ({RedisFailures.Describe(exception)})");
+        }
+
         _loop = Task.Run(RunAsync);
     }
 
@@ -88,6 +101,11 @@ internal sealed class RedisRoomReader : IAsyncDisposable
         if (_subscription is { } subscription)
         {
             await UnsubscribeAsync(subscription).ConfigureAwait(false);
+        }
+
+        if (_typing is { } typing)
+        {
+            await UnsubscribeAsync(typing).ConfigureAwait(false);
         }
 
         _stopping.Dispose();
@@ -108,6 +126,25 @@ internal sealed class RedisRoomReader : IAsyncDisposable
             // Whatever it is, the log has the event: read it there.
             _log($"Room {_keys.EventsName}: a wake-up failed ({RedisFailures.Describe(exception)}); reading the log");
             Wake();
+        }
+    }
+
+    private void OnTyping(ChannelMessage message)
+    {
+        string? payload = message.Message;
+        int end = payload?.IndexOf('\n', StringComparison.Ordinal) ?? -1;
+        if (end <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _sink.Typing(payload![..end], payload[(end + 1)..]);
+        }
+        catch (Exception exception)
+        {
+            _log($"Room {_keys.EventsName}: a typing notice failed ({RedisFailures.Describe(exception)})");
         }
     }
 
