@@ -32,14 +32,18 @@ bash benchmarks/bun/install-bun.sh artifacts/bun >/dev/null
 # - clang and zlib1g-dev: the NativeAOT tests (tests/WebSocketProtocol.Tests/Samples/ChatClientNativeAotTests.cs and
 #   NativeAot/LibraryNativeAotTests.cs) publish native executables, which clang links against zlib;
 # - afl++: the fuzz runs (tests/WebSocketProtocol.Tests/Fuzzing, fuzz/README.md) run AFL++'s afl-fuzz;
-# - redis-server: the chat sample's --redis tests (tests/WebSocketProtocol.Tests/Samples/ChatServerRedisTests.cs and the
-#   two-node broadcast in Load/LoadToolSmokeTests.cs) start their own on a free loopback port, persisting nothing.
+# - redis-server: the chat sample's --redis tests (tests/WebSocketProtocol.Tests/Samples/ChatServerRedisTests.cs,
+#   Samples/RedisDelivery/ and the two-node broadcast in Load/LoadToolSmokeTests.cs) start their own on a free loopback
+#   port, persisting nothing unless the test needs it;
+# - redis-sentinel: the fail-over test (Samples/RedisDelivery/ChatServerRedisFailoverTests.cs) runs three Sentinels
+#   beside a master and a replica.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ "$(dpkg-query -W -f='${Status}' zlib1g-dev 2>/dev/null)" = 'install ok installed' ] || missing+=(zlib1g-dev)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()

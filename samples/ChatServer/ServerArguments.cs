@@ -58,8 +58,10 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
         "                            connection's last bytes to reach a peer, before dropping it (default 5)\n" +
         "  --frame-timeout SECS      time a client may keep the server waiting for the rest of a frame it has begun\n" +
         "                            before the connection fails with 1011, keepalive or not; 0 turns it off (default 30)\n" +
-        "  --redis HOST:PORT         share rooms, presence and history with every server on this Redis (default: none,\n" +
-        "                            the rooms live in this process only)\n" +
+        "  --redis CONFIGURATION     share rooms, presence and history with every server on this Redis (default: none,\n" +
+        "                            the rooms live in this process only): a StackExchange.Redis configuration string,\n" +
+        "                            HOST:PORT, several (HOST:PORT,HOST:PORT), Sentinels with serviceName=NAME, and\n" +
+        "                            options such as password=SECRET or ssl=true\n" +
         "  --redis-presence-ttl SECS how long a member's name outlives its server's last heartbeat in Redis, so a crashed\n" +
         "                            server's members leave the other servers' rooms (default 15; heartbeat every third)\n" +
         "  --help                    this text\n" +
@@ -164,7 +166,10 @@ internal sealed record ServerArguments(int Port, string Host, long MaxMessageSiz
                 case "--frame-timeout" when TryParseSeconds(value, allowZero: true, out TimeSpan frame):
                     timers = timers with { Frame = frame == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : frame };
                     break;
-                case "--redis" when RedisArguments.IsEndpoint(value):
+                case "--redis" when !RedisArguments.IsConfiguration(value, out string? problem):
+                    error = $"--redis takes a StackExchange.Redis configuration (HOST:PORT[,HOST:PORT...][,serviceName=NAME][,password=SECRET][,ssl=true]): {problem}";
+                    return null;
+                case "--redis":
                     redis = value;
                     break;
                 case "--redis-presence-ttl" when TryParseSeconds(value, allowZero: false, out TimeSpan ttl) && ttl >= RedisArguments.MinPresenceTtl:

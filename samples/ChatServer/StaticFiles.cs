@@ -22,6 +22,8 @@ internal static class StaticFiles
         ["/"] = ("index.html", "text/html; charset=utf-8"),
         ["/index.html"] = ("index.html", "text/html; charset=utf-8"),
         ["/chat.js"] = ("chat.js", "text/javascript; charset=utf-8"),
+        ["/chat-view.js"] = ("chat-view.js", "text/javascript; charset=utf-8"),
+        ["/chat-typing.js"] = ("chat-typing.js", "text/javascript; charset=utf-8"),
         ["/chat.css"] = ("chat.css", "text/css; charset=utf-8"),
     };
 

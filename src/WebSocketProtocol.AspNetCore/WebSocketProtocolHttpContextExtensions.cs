@@ -96,7 +96,7 @@ public static class WebSocketProtocolHttpContextExtensions
         EndPoint? peer = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
         if (result.Outcome != HandshakeOutcome.Accepted)
         {
-            HandshakeError refusal = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.MalformedRequest : result.Error;
+            HandshakeError refusal = result.Outcome == HandshakeOutcome.NotWebSocket ? HandshakeError.UpgradeRequired : result.Error;
             WebSocketLog.HandshakeRefused(logger, refusal.ToStatusCode(), refusal, peer, context.Request.Path.Value ?? string.Empty);
             await RefuseAsync(context, result, responseHeaders).ConfigureAwait(false);
             return null;

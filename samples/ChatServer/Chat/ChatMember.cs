@@ -24,17 +24,26 @@ internal sealed class ChatMember
     private readonly Channel<PreparedFrame> _outbound;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cutOff;
+    private volatile string? _name;
 
     public ChatMember(WebSocketConnection connection, int queueLimit)
     {
         Connection = connection;
+        QueueLimit = queueLimit;
         _outbound = Channel.CreateBounded<PreparedFrame>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     public WebSocketConnection Connection { get; }
 
-    /// <summary>The nickname, once joined.</summary>
-    public string? Name { get; set; }
+    /// <summary>Frames its queue holds at most (<c>--max-queue</c>).</summary>
+    public int QueueLimit { get; }
+
+    /// <summary>The nickname, once joined (set before <c>joined</c> is queued, read by the receive loop).</summary>
+    public string? Name
+    {
+        get => _name;
+        set => _name = value;
+    }
 
     /// <summary>Whether the member was cut off for falling behind.</summary>
     public bool IsCutOff => Volatile.Read(ref _cutOff) != 0;
@@ -49,7 +58,7 @@ internal sealed class ChatMember
 
         if (Interlocked.Exchange(ref _cutOff, 1) == 0)
         {
-            ChatMetrics.MemberCutOff();
+            ChatCounters.MemberCutOff();
             _outbound.Writer.TryComplete();
             _ = CutOffAsync();
         }

@@ -6,14 +6,20 @@ using System.Text.Json;
 namespace ChatServer.Chat;
 
 /// <summary>
-/// The chat's JSON messages (documented in samples/ChatServer/PROTOCOL.md). Clients send <c>join</c> and <c>message</c>;
-/// the server sends <c>joined</c>, <c>history</c>, <c>message</c>, <c>presence</c> and <c>error</c>. Every server message is
-/// encoded once, as UTF-8 bytes ready to go in a frame.
+/// The chat's JSON messages (documented in samples/ChatServer/PROTOCOL.md). Clients send <c>join</c>, <c>message</c> and <c>typing</c>;
+/// the server sends <c>joined</c>, <c>history</c>, <c>message</c>, <c>presence</c>, <c>pending</c>, <c>duplicate</c> and
+/// <c>error</c>; <c>typing</c> goes both ways. Every server message is encoded once, as UTF-8 bytes ready to go in a frame.
 /// </summary>
 internal static class ChatProtocol
 {
-    /// <summary>What a client asked for, read from one text message.</summary>
-    public readonly record struct Request(string Type, string? Name, string? Text);
+    /// <summary>The longest message id a client may give.</summary>
+    public const int MaxMessageIdLength = 64;
+
+    /// <summary>
+    /// What a client asked for, read from one text message. <see cref="Id"/> is the message's id as given (empty when the
+    /// field is there but not a string), <see langword="null"/> without one.
+    /// </summary>
+    public readonly record struct Request(string Type, string? Name, string? Text, string? Id);
 
     private enum Field
     {
@@ -21,6 +27,7 @@ internal static class ChatProtocol
         Type,
         Name,
         Text,
+        Id,
     }
 
     /// <summary>
@@ -38,7 +45,7 @@ internal static class ChatProtocol
                 return null;
             }
 
-            string? type = null, name = null, text = null;
+            string? type = null, name = null, text = null, id = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 Field field = FieldOf(ref reader);
@@ -67,6 +74,10 @@ internal static class ChatProtocol
                     case Field.Name:
                         name = value;
                         break;
+                    case Field.Id:
+                        // Not a string: an id the server cannot echo, refused like a malformed one.
+                        id = value ?? string.Empty;
+                        break;
                     default:
                         text = value;
                         break;
@@ -79,7 +90,7 @@ internal static class ChatProtocol
                 return null;
             }
 
-            return type is null ? null : new Request(type, name, text);
+            return type is null ? null : new Request(type, name, text, id);
         }
         catch (JsonException)
         {
@@ -102,6 +113,7 @@ internal static class ChatProtocol
             return reader.ValueTextEquals("type"u8) ? Field.Type
                 : reader.ValueTextEquals("name"u8) ? Field.Name
                 : reader.ValueTextEquals("text"u8) ? Field.Text
+                : reader.ValueTextEquals("id"u8) ? Field.Id
                 : Field.Other;
         }
         catch (InvalidOperationException)
@@ -109,6 +121,28 @@ internal static class ChatProtocol
             // A name with an escaped lone surrogate is no Unicode text, so none of ours: ignored like any unknown field.
             return Field.Other;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="id"/> may be a message id: 1 to <see cref="MaxMessageIdLength"/> ASCII letters, digits,
+    /// <c>-</c> or <c>_</c>, so that it can be echoed, logged and stored as it is.
+    /// </summary>
+    public static bool IsValidMessageId(string id)
+    {
+        if (id.Length is 0 or > MaxMessageIdLength)
+        {
+            return false;
+        }
+
+        foreach (char c in id)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static byte[] Joined(string name, string room, IReadOnlyList<string> members) => Write(writer =>
@@ -147,11 +181,44 @@ internal static class ChatProtocol
         writer.WriteString("name", name);
     });
 
-    public static byte[] Error(string code, string message) => Write(writer =>
+    /// <summary>
+    /// An error for this client alone; <paramref name="id"/> names the message it is about, when the client gave one: then
+    /// the message was not stored, and will not be.
+    /// </summary>
+    public static byte[] Error(string code, string message, string? id = null) => Write(writer =>
     {
         writer.WriteString("type", "error");
         writer.WriteString("code", code);
         writer.WriteString("message", message);
+        WriteId(writer, id);
+    });
+
+    /// <summary>
+    /// The server cannot tell yet whether a <paramref name="request"/> (<c>join</c> or <c>message</c>) was done: its shared
+    /// store did not answer in time. The final answer follows once it knows.
+    /// </summary>
+    public static byte[] Pending(string request, string? id) => Write(writer =>
+    {
+        writer.WriteString("type", "pending");
+        writer.WriteString("request", request);
+        WriteId(writer, id);
+    });
+
+    /// <summary>
+    /// <paramref name="name"/> is typing: a hint that lives a few seconds on the page, neither stored nor logged (see
+    /// <see cref="TypingNotices"/>).
+    /// </summary>
+    public static byte[] Typing(string name) => Write(writer =>
+    {
+        writer.WriteString("type", "typing");
+        writer.WriteString("name", name);
+    });
+
+    /// <summary>A message with this id from this sender is in the room already; it was not stored again.</summary>
+    public static byte[] Duplicate(string id) => Write(writer =>
+    {
+        writer.WriteString("type", "duplicate");
+        writer.WriteString("id", id);
     });
 
     private static void WriteEntry(Utf8JsonWriter writer, ChatEntry entry)
@@ -159,6 +226,15 @@ internal static class ChatProtocol
         writer.WriteString("from", entry.From);
         writer.WriteString("text", entry.Text);
         writer.WriteString("time", entry.Time);
+        WriteId(writer, entry.Id);
+    }
+
+    private static void WriteId(Utf8JsonWriter writer, string? id)
+    {
+        if (id is not null)
+        {
+            writer.WriteString("id", id);
+        }
     }
 
     private static void WriteMembers(Utf8JsonWriter writer, IReadOnlyList<string> members)
@@ -186,5 +262,8 @@ internal static class ChatProtocol
     }
 }
 
-/// <summary>One chat line as the room keeps it: sender, text and the server's UTC timestamp (ISO 8601).</summary>
-internal sealed record ChatEntry(string From, string Text, DateTimeOffset Time);
+/// <summary>
+/// One chat line as the room keeps it: sender, text, the server's UTC timestamp (ISO 8601) and the id the sender gave it,
+/// if any.
+/// </summary>
+internal sealed record ChatEntry(string From, string Text, DateTimeOffset Time, string? Id = null);

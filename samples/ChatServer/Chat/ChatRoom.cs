@@ -1,31 +1,37 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
 
 namespace ChatServer.Chat;
 
 /// <summary>
-/// A room held in this process alone: its members by nickname (unique by <see cref="Nickname.Fold"/>) and its last
-/// messages. Every change and every broadcast happens under one lock, so each member sees the room's events in one order.
+/// A room held in this process alone: its members by nickname (unique by <see cref="Nickname.Fold"/>), its last
+/// messages and the keys of its last messages' ids. Every change and every broadcast happens under one lock, so each
+/// member sees the room's events in one order. Nothing here can fail half-way, so every answer is final at once.
 /// </summary>
 internal sealed class ChatRoom : IChatRoom
 {
     private readonly Dictionary<string, ChatMember> _members = new(Nickname.Comparer);
     private readonly Queue<ChatEntry> _history = new();
+    private readonly RecentMessageKeys _recentIds;
     private readonly int _historyLimit;
 
     public ChatRoom(string name, int historyLimit)
     {
         Name = name;
         _historyLimit = historyLimit;
+        // As many as the history holds: a retry is recognised across the room's last messages, and a room kept for its
+        // history (RoomRegistry) costs no more than its history does.
+        _recentIds = new RecentMessageKeys(historyLimit);
     }
 
     public string Name { get; }
 
     /// <inheritdoc/>
-    public ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name) =>
+    public ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name, CancellationToken abandoned) =>
         new(TryJoin(member, name) ? JoinOutcome.Joined : JoinOutcome.NameTaken);
 
     /// <inheritdoc/>
@@ -87,12 +93,21 @@ internal sealed class ChatRoom : IChatRoom
         }
     }
 
-    /// <summary>Stamps, records and sends a message to every member, the sender included: encoded once, the same bytes for all.</summary>
-    public void Post(ChatMember from, string text)
+    /// <summary>
+    /// Stamps, records and sends a message to every member, the sender included: encoded once, the same bytes for all. A
+    /// message whose id its sender used lately is not posted again; the sender gets <c>duplicate</c>.
+    /// </summary>
+    public void Post(ChatMember from, string text, string? id)
     {
         lock (_members)
         {
-            var entry = new ChatEntry(from.Name!, text, DateTimeOffset.UtcNow);
+            if (id is not null && !_recentIds.TryAdd(RecentMessageKeys.Of(from.Name!, id)))
+            {
+                from.Send(ChatProtocol.Duplicate(id));
+                return;
+            }
+
+            var entry = new ChatEntry(from.Name!, text, DateTimeOffset.UtcNow, id);
             _history.Enqueue(entry);
             while (_history.Count > _historyLimit)
             {
@@ -100,6 +115,18 @@ internal sealed class ChatRoom : IChatRoom
             }
 
             Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Message(entry)), except: null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Typing(ChatMember from)
+    {
+        lock (_members)
+        {
+            if (from.Name is not null && _members.TryGetValue(from.Name, out ChatMember? current) && current == from)
+            {
+                Broadcast(new PreparedFrame(Opcode.Text, ChatProtocol.Typing(from.Name)), except: from);
+            }
         }
     }
 

@@ -9,6 +9,9 @@ internal enum JoinOutcome
     /// <summary>Someone in the room already has that name (compared case-insensitively).</summary>
     NameTaken,
 
-    /// <summary>The room's shared store (Redis) could not be reached; the member may try again.</summary>
+    /// <summary>
+    /// The room's shared store (Redis) could not be reached and the join was not done (or was undone): the member holds no
+    /// name and may try again.
+    /// </summary>
     Unavailable,
 }

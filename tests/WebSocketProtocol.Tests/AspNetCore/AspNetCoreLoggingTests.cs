@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -91,32 +90,8 @@ public sealed class AspNetCoreLoggingTests
         LogCollector.Entry[] refused = mine.Where(e => e.Level == LogLevel.Information).ToArray();
         Assert.Equal(2, refused.Length);
         Assert.Contains(refused, e => e.Message.Contains("403", StringComparison.Ordinal) && e.Message.Contains(nameof(HandshakeError.OriginNotAllowed), StringComparison.Ordinal) && e.Message.Contains("127.0.0.1", StringComparison.Ordinal));
-        Assert.Contains(refused, e => e.Message.Contains("400", StringComparison.Ordinal));
+        Assert.Contains(refused, e => e.Message.Contains("426", StringComparison.Ordinal) && e.Message.Contains(nameof(HandshakeError.UpgradeRequired), StringComparison.Ordinal));
         Assert.Equal(3, mine.Length);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
-    }
-
-    private sealed class LogCollector : ILoggerProvider
-    {
-        public ConcurrentQueue<Entry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        public sealed record Entry(string Category, LogLevel Level, string Message);
-
-        private sealed class Logger(LogCollector collector, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                collector.Entries.Enqueue(new Entry(category, logLevel, formatter(state, exception)));
-        }
     }
 }

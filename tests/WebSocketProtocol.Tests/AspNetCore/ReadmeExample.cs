@@ -43,14 +43,14 @@ internal static class ReadmeExample
     /// usings it writes itself), against every assembly of this process's trusted platform list: the runtime, ASP.NET Core
     /// and both WebSocketProtocol packages.
     /// </summary>
-    public static (byte[]? Assembly, ImmutableArray<Diagnostic> Diagnostics) Compile(string code)
+    public static (byte[]? Assembly, ImmutableArray<Diagnostic> Diagnostics) Compile(string code, OutputKind kind = OutputKind.ConsoleApplication)
     {
         string[] references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         CSharpCompilation compilation = CSharpCompilation.Create(
             "ReadmeExample",
             [CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest), path: "Program.cs")],
             references.Select(path => MetadataReference.CreateFromFile(path)),
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
         Microsoft.CodeAnalysis.Emit.EmitResult result = compilation.Emit(image);
         ImmutableArray<Diagnostic> diagnostics = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();

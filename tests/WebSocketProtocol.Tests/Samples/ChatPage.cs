@@ -56,6 +56,20 @@ internal sealed class ChatPage : IAsyncDisposable
 
     public ILocator MessageBox => Page.Locator("#text");
 
+    /// <summary>The "bob is typing…" line.</summary>
+    public ILocator Typing => Page.Locator("#typing");
+
+    /// <summary>The polite live region that reads new lines to screen readers.</summary>
+    public ILocator Announcer => Page.Locator("#announcer");
+
+    /// <summary>The line under the message box that says why Send is off and what waits to be sent again.</summary>
+    public ILocator Outbox => Page.Locator("#outbox");
+
+    /// <summary>Every line of the message list in order: messages, notices, date separators and the "new messages" divider.</summary>
+    public ILocator Lines => Page.Locator("#messages li");
+
+    public ILocator LeaveButton => Page.Locator("#leave");
+
     public ILocator SendButton => Page.Locator("#send button");
 
     /// <summary>Alert, confirm and prompt dialogs the page opened (each dismissed).</summary>
@@ -83,16 +97,31 @@ internal sealed class ChatPage : IAsyncDisposable
     }
 
     /// <summary>Opens the page of <paramref name="server"/> in a new context of <paramref name="browser"/>.</summary>
-    public static async Task<ChatPage> OpenAsync(IBrowser browser, ChatServerProcess server, BrowserNewContextOptions? options = null)
+    public static async Task<ChatPage> OpenAsync(IBrowser browser, ChatServerProcess server, BrowserNewContextOptions? options = null, string? initScript = null)
+    {
+        ChatPage chat = await OpenAtAsync(browser, server, "/", options, initScript);
+        await Expect(chat.Status).ToHaveTextAsync("not connected");
+        return chat;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (with its query) of <paramref name="server"/> in a new context of
+    /// <paramref name="browser"/>, running <paramref name="initScript"/> first in every document when one is given.
+    /// </summary>
+    public static async Task<ChatPage> OpenAtAsync(IBrowser browser, ChatServerProcess server, string path, BrowserNewContextOptions? options = null, string? initScript = null)
     {
         IBrowserContext context = await browser.NewContextAsync(options ?? new BrowserNewContextOptions());
         try
         {
             context.SetDefaultTimeout((float)ChromiumFixture.StepTimeout.TotalMilliseconds);
+            if (initScript is not null)
+            {
+                await context.AddInitScriptAsync(initScript);
+            }
+
             IPage page = await context.NewPageAsync();
             var chat = new ChatPage(context, page);
-            await page.GotoAsync(server.Origin + "/");
-            await Expect(chat.Status).ToHaveTextAsync("not connected");
+            await page.GotoAsync(server.Origin + path);
             return chat;
         }
         catch
@@ -125,6 +154,11 @@ internal sealed class ChatPage : IAsyncDisposable
         await Expect(Status).ToHaveTextAsync($"{name} in {room}", options);
         await Expect(Status).ToHaveAttributeAsync("data-state", "joined");
     }
+
+    /// <summary>Every line of the message list as its class and text ("message:alice|hi", "date:Today", "unread:New messages").</summary>
+    public Task<string[]> LineSummaryAsync() => Page.EvaluateAsync<string[]>(
+        "() => [...document.querySelectorAll('#messages li')].map(li => li.className.split(' ')[0] + ':' + " +
+        "(li.classList.contains('message') ? li.querySelector('.from').textContent + '|' + li.querySelector('.text').textContent : li.textContent))");
 
     /// <summary>Types <paramref name="text"/> into the message box and presses the send button.</summary>
     public async Task SayAsync(string text)

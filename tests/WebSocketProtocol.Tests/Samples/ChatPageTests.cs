@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Microsoft.Playwright;
 using Xunit;
@@ -34,8 +35,8 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         await carol.JoinAsync("elsewhere", "carol");
         await bob.JoinAsync("garden", "bob");
 
-        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice", "bob" });
-        await Expect(bob.Members).ToHaveTextAsync(new[] { "alice", "bob" });
+        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice (you)", "bob" });
+        await Expect(bob.Members).ToHaveTextAsync(new[] { "alice", "bob (you)" });
         await Expect(alice.Notices).ToHaveTextAsync(new[] { "bob joined" });
 
         await alice.SayAsync("hello bob");
@@ -48,12 +49,12 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
 
         await bob.DisposeAsync();
         await Expect(alice.Notices).ToHaveTextAsync(new[] { "bob joined", "bob left" });
-        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice" });
+        await Expect(alice.Members).ToHaveTextAsync(new[] { "alice (you)" });
 
         // The other room's page heard nothing of it, and its own line reaches nobody in the garden.
         await carol.SayAsync("anyone here?");
         await Expect(carol.Texts).ToHaveTextAsync(new[] { "anyone here?" });
-        await Expect(carol.Members).ToHaveTextAsync(new[] { "carol" });
+        await Expect(carol.Members).ToHaveTextAsync(new[] { "carol (you)" });
         await Expect(carol.Notices).ToHaveCountAsync(0);
         await Expect(alice.Texts).ToHaveTextAsync(conversation);
         Assert.Empty(alice.Errors.Concat(carol.Errors));
@@ -162,14 +163,68 @@ public class ChatPageTests : IClassFixture<ChromiumFixture>
         {
             Assert.Equal(new[] { "dana", "witness" }, ChatTestClient.Members(joined));
             await page.SayAsync("after the restart");
-            JsonElement said = await witness.ExpectAsync("message");
+            JsonElement said = await witness.SkipUntilAsync("message");
             Assert.Equal(("dana", "after the restart"), (said.GetProperty("from").GetString(), said.GetProperty("text").GetString()));
         }
 
-        // The new server has a fresh history: the page shows what was said since, not what the old server had.
-        await Expect(page.TextsFrom("dana")).ToHaveTextAsync(new[] { "after the restart" });
+        // The new server has a fresh history, and the page keeps its scrollback: what it showed before, then what came since.
+        await Expect(page.TextsFrom("dana")).ToHaveTextAsync(new[] { "before the restart", "after the restart" });
         await Expect(page.Notices).ToHaveTextAsync(new[] { "witness joined", "witness left" });
         Assert.Empty(page.Errors);
+    }
+
+    [Fact]
+    public async Task After_reconnecting_a_page_sends_again_what_was_not_confirmed_and_shows_each_message_once()
+    {
+        await using ChatServerProcess server = await StartServerAsync();
+        await using ChatPage page = await ChatPage.OpenAsync(_browser, server);
+        var (watcher, _, _) = await ChatTestClient.JoinAsync(server.ChatUri("resend"), "watcher");
+        using (watcher)
+        {
+            // The page's socket goes through the test, which can drop what goes either way and cut the connection.
+            var route = new RelayedSocket();
+            await page.Page.RouteWebSocketAsync(new Regex("/chat"), route.Relay);
+            await page.JoinAsync("resend", "erin");
+            await page.SayAsync("before");
+            Assert.Equal("before", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+
+            // Lost on its way to the server: it never arrives.
+            route.DropToServer = true;
+            await page.SayAsync("lost on the way");
+            route.DropToServer = false;
+
+            // Stored, but its copy never comes back to the page.
+            route.DropToPage = true;
+            await page.SayAsync("stored, its answer lost");
+            Assert.Equal("stored, its answer lost", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+            route.DropToPage = false;
+
+            // The connection breaks; the page reconnects, joins again and sends again what it never saw confirmed.
+            await route.CutAsync();
+            await Expect(page.Status).ToHaveAttributeAsync("data-state", "reconnecting");
+            await page.ExpectJoinedAsync("resend", "erin", Bound);
+            await Expect(page.TextsFrom("erin")).ToHaveTextAsync(new[] { "before", "stored, its answer lost", "lost on the way" });
+
+            // The room has each once: the watcher got the lost one now, and nothing twice.
+            var said = new List<string>();
+            JsonElement next;
+            do
+            {
+                next = await watcher.SkipUntilAsync("message");
+                said.Add(next.GetProperty("text").GetString()!);
+            }
+            while (said[^1] != "lost on the way");
+
+            Assert.Equal(new[] { "lost on the way" }, said);
+            await page.SayAsync("after");
+            Assert.Equal("after", (await watcher.SkipUntilAsync("message")).GetProperty("text").GetString());
+            var (late, _, history) = await ChatTestClient.JoinAsync(server.ChatUri("resend"), "late");
+            late.Dispose();
+            Assert.Equal(
+                new[] { "before", "stored, its answer lost", "lost on the way", "after" },
+                history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+            Assert.Empty(page.Errors);
+        }
     }
 
     /// <summary>The chat server on 127.0.0.1, where the page is opened too, so that Chromium never tries IPv6 for localhost first.</summary>

@@ -63,7 +63,7 @@ public class ChatProtocolProperties
         select string.Concat(pieces);
 
     private static readonly Gen<string> Keys = Gen.Frequency(
-        (6, Gen.Elements("type", "name", "text")),
+        (6, Gen.Elements("type", "name", "text", "id")),
         (1, Gen.Elements("Type", "names", "type ", "")),
         (3, Strings));
 
@@ -156,7 +156,7 @@ public class ChatProtocolProperties
     [Fact]
     public void Lone_surrogates_inside_fields_the_server_skips_do_not_spoil_the_request() =>
         Assert.Equal(
-            new ChatProtocol.Request("message", null, "hi \ud83d\ude00"),
+            new ChatProtocol.Request("message", null, "hi \ud83d\ude00", null),
             ChatProtocol.Parse(Encoding.UTF8.GetBytes("{\"\\udfff\":1,\"typ\\ud800\":\"x\",\"other\":\"\\ud800\",\"nested\":{\"\\udc00\":[\"\\ud800\"]},\"type\":\"message\",\"te\\u0078t\":\"hi \\ud83d\\ude00\"}")));
 
     /// <summary>Parses without throwing; what it reads is well-formed UTF-16 that the server's own messages can carry.</summary>
@@ -168,7 +168,7 @@ public class ChatProtocolProperties
             return true;
         }
 
-        string[] fields = [read.Type, read.Name ?? string.Empty, read.Text ?? string.Empty];
+        string[] fields = [read.Type, read.Name ?? string.Empty, read.Text ?? string.Empty, read.Id ?? string.Empty];
         if (!fields.All(IsWellFormed))
         {
             return false;
@@ -178,16 +178,18 @@ public class ChatProtocolProperties
         // text, a joined naming the name.
         Nickname.TryCreate(read.Name, out _, out _);
         ChatProtocol.Error("bad-request", read.Type);
-        ChatProtocol.Message(new ChatEntry(read.Name ?? "someone", read.Text ?? string.Empty, DateTimeOffset.UnixEpoch));
+        string? id = read.Id is { } given && ChatProtocol.IsValidMessageId(given) ? given : null;
+        ChatProtocol.Message(new ChatEntry(read.Name ?? "someone", read.Text ?? string.Empty, DateTimeOffset.UnixEpoch, id));
+        ChatProtocol.Pending("message", id);
         ChatProtocol.Joined(read.Name ?? "someone", "lobby", [read.Name ?? "someone"]);
         return true;
     }
 
     /// <summary>
     /// The request PROTOCOL.md says the message holds: null unless one object, at most 4 deep, with a string <c>type</c>;
-    /// the last <c>type</c>, <c>name</c> and <c>text</c> win, a non-string one counts as absent, an object or array one is
-    /// skipped; one of those three strings that is not Unicode text (a lone surrogate) spoils the message. Other fields,
-    /// names that are not Unicode text among them, are ignored.
+    /// the last <c>type</c>, <c>name</c>, <c>text</c> and <c>id</c> win, a non-string one counts as absent (an <c>id</c> as
+    /// empty, which no valid id is), an object or array one is skipped; one of those four strings that is not Unicode text
+    /// (a lone surrogate) spoils the message. Other fields, names that are not Unicode text among them, are ignored.
     /// </summary>
     private static ChatProtocol.Request? Expected(Message message)
     {
@@ -196,10 +198,10 @@ public class ChatProtocolProperties
             return null;
         }
 
-        string? type = null, name = null, text = null;
+        string? type = null, name = null, text = null, id = null;
         foreach ((string key, Json value) in root.Members)
         {
-            if (key is not ("type" or "name" or "text") || value is JsonArray or JsonObject)
+            if (key is not ("type" or "name" or "text" or "id") || value is JsonArray or JsonObject)
             {
                 continue;
             }
@@ -218,13 +220,17 @@ public class ChatProtocolProperties
             {
                 name = read;
             }
+            else if (key == "id")
+            {
+                id = read ?? string.Empty;
+            }
             else
             {
                 text = read;
             }
         }
 
-        return type is null ? null : new ChatProtocol.Request(type, name, text);
+        return type is null ? null : new ChatProtocol.Request(type, name, text, id);
     }
 
     private static int Depth(Json value) => value switch

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -48,6 +50,27 @@ internal sealed class ChatServerProcess : IAsyncDisposable
     {
         string[] all = Array.IndexOf(arguments, "--port") >= 0 ? arguments : ["--port", "0", .. arguments];
         ChildProcess process = ChildProcess.StartSample("ChatServer", descriptorLimits, all);
+        try
+        {
+            var address = new Uri(await process.WaitForLineAsync("Listening on ", StartTimeout).ConfigureAwait(false));
+            return new ChatServerProcess(process, address.Scheme == "https", address.Host, address.Port);
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the server as <see cref="StartAsync(string[])"/> does, with <paramref name="environment"/> applied over this
+    /// process's environment (such as <c>SSL_CERT_FILE</c>, the roots OpenSSL, and so .NET on Linux, trusts).
+    /// </summary>
+    public static async Task<ChatServerProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        string directory = Path.Combine(ChildProcess.RepositoryRoot, "samples", "ChatServer", "bin", "Release", "net10.0");
+        string[] all = Array.IndexOf(arguments, "--port") >= 0 ? arguments : ["--port", "0", .. arguments];
+        ChildProcess process = ChildProcess.StartDotnet(directory, environment, [Path.Combine(directory, "ChatServer.dll"), .. all]);
         try
         {
             var address = new Uri(await process.WaitForLineAsync("Listening on ", StartTimeout).ConfigureAwait(false));

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Xunit;
@@ -163,6 +166,91 @@ public sealed class ChatServerRedisTests
         await using ChatServerProcess a = await StartNodeAsync(redis);
         await using ChatServerProcess b = await StartNodeAsync(redis);
         await LookAlikeNicknames.AssertRefusedAsync(a.ChatUri("look-alikes"), b.ChatUri("look-alikes"));
+    }
+
+    [Fact]
+    public async Task A_message_id_is_echoed_across_servers_and_a_message_sent_again_with_its_id_on_another_server_is_stored_once()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync();
+        await using ChatServerProcess a = await StartNodeAsync(redis);
+        await using ChatServerProcess b = await StartNodeAsync(redis);
+        await ChatMessageIds.AssertStoredOnceAsync(a.ChatUri("ids"), b.ChatUri("ids"));
+    }
+
+    [Fact]
+    public async Task Redis_takes_a_configuration_string_with_several_endpoints_and_a_password_and_a_bad_one_is_refused_at_start()
+    {
+        await using RedisServerProcess redis = await RedisServerProcess.StartAsync(password: "s3cret");
+        // The first endpoint has nothing behind it: the client finds the one that answers.
+        string configuration = $"127.0.0.1:{ChatServerProcess.FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)},{redis.Endpoint},password=s3cret";
+        await using ChatServerProcess a = await ChatServerProcess.StartAsync("--redis", configuration);
+        await using ChatServerProcess b = await ChatServerProcess.StartAsync("--redis", configuration);
+        Assert.DoesNotContain(a.Process.Output, line => line.Contains("s3cret", StringComparison.Ordinal));
+        var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("secured"), "alice");
+        var (bob, bobJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri("secured"), "bob");
+        using (alice)
+        using (bob)
+        {
+            Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobJoined));
+            await alice.SayAsync("through a password");
+            Assert.Equal(("alice", "through a password"), Line(await bob.SkipUntilAsync("message")));
+        }
+
+        foreach (string bad in new[] { "127.0.0.1:6379,nonsense=1", "password=only" })
+        {
+            await using Support.ChildProcess refused = Support.ChildProcess.StartSample("ChatServer", "--port", "0", "--redis", bad);
+            Assert.Equal(2, await refused.WaitForExitAsync(Bound));
+            Assert.Contains("--redis takes a StackExchange.Redis configuration", refused.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Redis_over_tls_is_reached_with_ssl_true_in_the_configuration_string_and_its_certificate_checked()
+    {
+        DirectoryInfo folder = Directory.CreateTempSubdirectory("chat-redis-tls-");
+        try
+        {
+            // A self-signed certificate for 127.0.0.1: Redis serves it, and the chat servers trust it as a root
+            // (SSL_CERT_FILE) and nothing else.
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(System.Net.IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            using X509Certificate2 certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+            string certificateFile = Path.Combine(folder.FullName, "redis.crt");
+            string keyFile = Path.Combine(folder.FullName, "redis.key");
+            await File.WriteAllTextAsync(certificateFile, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+
+            await using RedisServerProcess redis = await RedisServerProcess.StartAsync(tls: (certificateFile, keyFile));
+            var trusting = new Dictionary<string, string?> { ["SSL_CERT_FILE"] = certificateFile, ["SSL_CERT_DIR"] = folder.FullName };
+            string configuration = redis.Endpoint + ",ssl=true";
+            await using ChatServerProcess a = await ChatServerProcess.StartAsync(trusting, "--redis", configuration);
+            await using ChatServerProcess b = await ChatServerProcess.StartAsync(trusting, "--redis", configuration);
+            var (alice, _, _) = await ChatTestClient.JoinAsync(a.ChatUri("tls"), "alice");
+            var (bob, bobJoined, _) = await ChatTestClient.JoinAsync(b.ChatUri("tls"), "bob");
+            using (alice)
+            using (bob)
+            {
+                Assert.Equal(new[] { "alice", "bob" }, ChatTestClient.Members(bobJoined));
+                await alice.SayAsync("over TLS to Redis");
+                Assert.Equal(("alice", "over TLS to Redis"), Line(await bob.SkipUntilAsync("message")));
+            }
+
+            // A server that does not trust the certificate does not talk to that Redis: a join is refused.
+            await using ChatServerProcess doubting = await ChatServerProcess.StartAsync("--redis", configuration);
+            using ChatTestClient carol = await ChatTestClient.ConnectAsync(doubting.ChatUri("tls"));
+            await carol.SendAsync(new { type = "join", name = "carol" });
+            Assert.Equal("unavailable", (await carol.SkipUntilAsync("error")).GetProperty("code").GetString());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -103,6 +103,13 @@ public class ChatServerTests
     }
 
     [Fact]
+    public async Task A_message_id_is_echoed_and_a_message_sent_again_with_its_id_is_stored_once()
+    {
+        await using ChatServerProcess server = await ChatServerProcess.StartAsync("--rate", "1000");
+        await ChatMessageIds.AssertStoredOnceAsync(server.ChatUri("ids"), server.ChatUri("ids"));
+    }
+
+    [Fact]
     public async Task A_taken_or_invalid_nickname_gets_a_clear_error_and_may_try_again()
     {
         await using ChatServerProcess server = await ChatServerProcess.StartAsync();

@@ -12,29 +12,31 @@ namespace ChatServer.Chat.Redis;
 
 /// <summary>
 /// A room shared by every server on one Redis. Members' names are reserved in Redis (unique across servers), history is a
-/// capped list there, and every change is a script that also publishes an event with the room's next sequence number on
-/// the room's channel. This server subscribes once per room and delivers to its own members only what comes back on that
-/// subscription, in the order it comes, never straight from the sender: so each member of each server gets each event
-/// once, in the order Redis published it.
+/// capped list there, and every change is a script that logs an event, under the room's next sequence number, in the
+/// room's log (a stream) and wakes the servers up on the room's channel. This server delivers to its own members only
+/// what its <see cref="RedisRoomReader"/> reads, in the log's order, never straight from the sender: so each member of
+/// each server gets each event once, in the room's order, across stalls and lost connections. Joins and messages whose
+/// fate Redis leaves unknown are settled (<see cref="RedisRoomJoin"/>, <see cref="RedisMessagePost"/>) before their
+/// sender is told. Every Redis call here survives any exception: it is logged, and the member gets a true answer.
 /// </summary>
-internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
+internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget, IRoomEventSink
 {
     private static readonly TimeSpan NameLostCloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly RedisChatNode _node;
-    private readonly RedisRoomKeys _keys;
-    private readonly RedisValue _presenceTtl;
     private readonly Dictionary<ChatMember, RedisRoomMember> _members = new();
-    private readonly SemaphoreSlim _subscribing = new(1, 1);
-    private ChannelMessageQueue? _events;
-    private long _lastSequence;
+    private readonly RecentMessageKeys _delivered;
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private RedisRoomReader? _reader;
+    private bool _released;
 
     public RedisChatRoom(string name, RedisChatNode node)
     {
         Name = name;
         _node = node;
-        _keys = new RedisRoomKeys(name);
-        _presenceTtl = (long)node.PresenceTtl.TotalMilliseconds;
+        Keys = new RedisRoomKeys(name);
+        // Only a second line of defence (Redis stores a message once): the history's worth is enough.
+        _delivered = new RecentMessageKeys(node.HistoryLimit);
     }
 
     /// <inheritdoc/>
@@ -43,11 +45,14 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
     /// <inheritdoc/>
     public int KeptMessages => 0;
 
+    public RedisRoomKeys Keys { get; }
+
     /// <inheritdoc/>
-    public async ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name)
+    public async ValueTask<JoinOutcome> JoinAsync(ChatMember member, string name, CancellationToken abandoned)
     {
-        // Subscribed before the join script runs, so every event after the join reaches this server.
-        if (!await TrySubscribeAsync().ConfigureAwait(false))
+        // Reading before the join script runs, so every event after the join reaches this server. Failing here, nothing
+        // was done: unavailable is true.
+        if (!await TryStartReaderAsync().ConfigureAwait(false))
         {
             return JoinOutcome.Unavailable;
         }
@@ -58,34 +63,24 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
             _members.Add(member, local);
         }
 
-        RedisResult result;
-        try
+        var join = new RedisRoomJoin(_node, this, local);
+        RedisResult[]? joined = await join.RunAsync(abandoned).ConfigureAwait(false);
+        if (joined is null)
         {
-            result = await RunJoinAsync(local, withHistory: true).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            Forget(member);
-            return JoinOutcome.Unavailable;
+            Forget(local);
+            return join.Outcome;
         }
 
-        if (result.IsNull)
-        {
-            Forget(member);
-            return JoinOutcome.NameTaken;
-        }
-
-        RedisResult[] parts = (RedisResult[])result!;
-        long sequence = long.Parse((string)parts[0]!, NumberStyles.None, CultureInfo.InvariantCulture);
-        string[] names = ((string[])parts[1]!).Order(StringComparer.OrdinalIgnoreCase).ToArray();
-        ChatEntry[] history = ((RedisValue[])parts[2]!).Select(e => RoomEvent.Parse(e)?.Entry).OfType<ChatEntry>().ToArray();
+        long sequence = long.Parse((string)joined[1]!, NumberStyles.None, CultureInfo.InvariantCulture);
+        string[] names = ((string[])joined[2]!).Order(StringComparer.OrdinalIgnoreCase).ToArray();
+        ChatEntry[] history = ((RedisValue[])joined[3]!).Select(e => RoomEvent.Parse(e, 0)?.Entry).OfType<ChatEntry>().ToArray();
         member.Name = name;
         bool keptUp;
         lock (_members)
         {
             member.Send(ChatProtocol.Joined(name, Name, names));
             member.Send(ChatProtocol.History(history));
-            keptUp = local.Activate(sequence);
+            keptUp = _members.ContainsKey(member) && local.Activate(sequence);
             if (!keptUp)
             {
                 _members.Remove(member);
@@ -100,17 +95,90 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
 
         // The room has a member: its history no longer counts among the emptied rooms' (not awaited; a failure only
         // leaves it counted until it empties again).
-        _ = MarkOccupiedAsync();
+        _ = RedisEmptiedRooms.MarkOccupiedAsync(_node, Name);
         return JoinOutcome.Joined;
     }
 
     /// <inheritdoc/>
-    public void Post(ChatMember from, string text)
+    public void Post(ChatMember from, string text, string? id)
     {
-        var entry = new ChatEntry(from.Name!, text, DateTimeOffset.UtcNow);
-        // Not awaited: the connection pipelines commands in the order they are issued, so one sender's messages keep their
-        // order while the receive loop goes on reading. The sender sees its message when it comes back on the channel.
-        _ = PostAsync(from, entry);
+        RedisRoomMember? local;
+        lock (_members)
+        {
+            _members.TryGetValue(from, out local);
+        }
+
+        if (local is null)
+        {
+            // Cut off a moment ago (fell behind, or its name was lost): its connection is closing.
+            return;
+        }
+
+        if (!local.TryStartMessage())
+        {
+            from.Send(ChatProtocol.Error("unavailable", "Too many of your messages are still waiting for the chat's shared store: that one was not sent.", id));
+            return;
+        }
+
+        var entry = new ChatEntry(from.Name!, text, DateTimeOffset.UtcNow, id);
+        // Not awaited: its first attempt goes out now, so one sender's messages keep their order while the receive loop
+        // goes on reading. The sender sees its message when it comes back through the log, like everyone.
+        _ = SettleAsync(local, new RedisMessagePost(_node, Keys, local, entry));
+    }
+
+    /// <inheritdoc/>
+    public void Typing(ChatMember from)
+    {
+        // A hint stale within seconds: this server's members hear it at once, the others' through a publish that is
+        // neither logged nor waited for (the sender's rate limit bounds them). A member whose queue is full is cut off by
+        // its Send, and leaves when its connection ends.
+        string name = from.Name!;
+        lock (_members)
+        {
+            if (!_members.TryGetValue(from, out RedisRoomMember? sender) || !sender.IsJoined)
+            {
+                return;
+            }
+
+            SendTyping(name, sender);
+        }
+
+        try
+        {
+            _node.Subscriber.Publish(Keys.Typing, _node.NodeId + "\n" + name, CommandFlags.FireAndForget);
+        }
+        catch (Exception exception)
+        {
+            _node.Log($"Room {Name}: a typing notice was not published ({RedisFailures.Describe(exception)})");
+        }
+    }
+
+    /// <inheritdoc/>
+    void IRoomEventSink.Typing(string node, string name)
+    {
+        // This server's own notices were handed out as they came; a name that does not hold together is no notice.
+        if (node == _node.NodeId || !Nickname.TryCreate(name, out string? valid, out _) || valid != name)
+        {
+            return;
+        }
+
+        lock (_members)
+        {
+            SendTyping(name, except: null);
+        }
+    }
+
+    /// <summary>Tells the joined members but <paramref name="except"/> that <paramref name="name"/> is typing; under the members' lock.</summary>
+    private void SendTyping(string name, RedisRoomMember? except)
+    {
+        var frame = new PreparedFrame(Opcode.Text, ChatProtocol.Typing(name));
+        foreach (RedisRoomMember member in _members.Values)
+        {
+            if (member != except && member.IsJoined)
+            {
+                member.Member.Send(frame);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -125,6 +193,7 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
             }
         }
 
+        local.Leave();
         await LeaveInRedisAsync(local).ConfigureAwait(false);
     }
 
@@ -132,22 +201,27 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
     public async ValueTask ReleaseAsync()
     {
         _node.Forget(this);
-        ChannelMessageQueue? events = Interlocked.Exchange(ref _events, null);
-        if (events is null)
-        {
-            return;
-        }
-
+        RedisRoomReader? reader;
+        await _starting.WaitAsync().ConfigureAwait(false);
         try
         {
-            // This queue's subscription only: a newer object for the same room keeps its own.
-            await events.UnsubscribeAsync().ConfigureAwait(false);
+            _released = true;
+            reader = _reader;
+            _reader = null;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        finally
         {
-            // Redis is away; the subscription goes with the connection, and is not made again for a queue unsubscribed.
+            _starting.Release();
+        }
+
+        if (reader is not null)
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Reads the room's log soon (after a reconnection, say).</summary>
+    public void Wake() => Volatile.Read(ref _reader)?.Wake();
 
     /// <summary>
     /// Renews this server's members' names, takes again those Redis lost (after a restart), and reaps members of other
@@ -166,7 +240,7 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
         {
             if (joined.Count > 0)
             {
-                var arguments = new List<RedisValue>(2 + (joined.Count * 2)) { _keys.NamePrefix, _presenceTtl };
+                var arguments = new List<RedisValue>(2 + (joined.Count * 2)) { Keys.NamePrefix, (long)_node.PresenceTtl.TotalMilliseconds };
                 foreach (RedisRoomMember member in joined.Values)
                 {
                     arguments.Add(member.Field);
@@ -184,9 +258,9 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
                 }
             }
 
-            if (_events is not null)
+            if (Volatile.Read(ref _reader) is not null)
             {
-                await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Reap, [_keys.Members, _keys.Sequence], [_keys.EventsName, _keys.NamePrefix]).ConfigureAwait(false);
+                await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Reap, [Keys.Members, Keys.Sequence, Keys.Log], [Keys.EventsName, Keys.NamePrefix, _node.LogLimit]).ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
@@ -195,26 +269,135 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
         }
     }
 
-    private async Task PostAsync(ChatMember from, ChatEntry entry)
+    /// <summary>Runs the join script for <paramref name="member"/> (its token is the owner's and the attempt's).</summary>
+    public Task<RedisResult> RunJoinAsync(RedisRoomMember member, bool withHistory) =>
+        _node.Database.ScriptEvaluateAsync(
+            RedisChatScripts.Join,
+            [Keys.Name(member.Field), Keys.Members, Keys.Sequence, Keys.History, Keys.Log, Keys.Fence(member.Token)],
+            [Keys.EventsName, member.Token, (long)_node.PresenceTtl.TotalMilliseconds, member.Name, member.Field, withHistory ? "1" : "0", _node.LogLimit]);
+
+    /// <summary>
+    /// Gives the member's name back in Redis, once (a failure leaves it to expire). When the join may have taken it
+    /// without this server knowing, the member's token is fenced first. Returns whether Redis answered.
+    /// </summary>
+    public async Task<bool> LeaveInRedisAsync(RedisRoomMember member)
     {
+        if (!member.IsJoined && !member.JoinMayHaveApplied)
+        {
+            return true;
+        }
+
+        long fenceFor = member.JoinMayHaveApplied ? (long)RedisMessagePost.FenceFor.TotalMilliseconds : 0;
         try
         {
-            await _node.Database.ScriptEvaluateAsync(
-                RedisChatScripts.Post,
-                [_keys.Sequence, _keys.History],
-                [_keys.EventsName, RoomEvent.MessageBody(entry), _node.HistoryLimit]).ConfigureAwait(false);
+            var result = (RedisResult[])(await _node.Database.ScriptEvaluateAsync(
+                RedisChatScripts.Leave,
+                [Keys.Name(member.Field), Keys.Members, Keys.Sequence, Keys.History, Keys.Log, Keys.MessageIds, Keys.Fence(member.Token)],
+                [Keys.EventsName, member.Token, member.Field, _node.LogLimit, fenceFor]).ConfigureAwait(false))!;
+            long left = (long)result[1];
+            long kept = (long)result[2];
+            if (left == 0 && kept > 0)
+            {
+                _ = RedisEmptiedRooms.MarkEmptiedAsync(_node, Name, kept);
+            }
+
+            return true;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception)
         {
-            from.Send(ChatProtocol.Error("unavailable", "The chat cannot reach its shared store right now: that message was not sent."));
+            // The name expires after the presence TTL, and the first heartbeat after that tells the room.
+            _node.Log($"Room {Name}: leaving for {member.Name} failed ({RedisFailures.Describe(exception)}); the name expires instead");
+            return false;
         }
     }
 
-    private Task<RedisResult> RunJoinAsync(RedisRoomMember member, bool withHistory) =>
-        _node.Database.ScriptEvaluateAsync(
-            RedisChatScripts.Join,
-            [_keys.Name(member.Field), _keys.Members, _keys.Sequence, _keys.History],
-            [_keys.EventsName, member.Token, _presenceTtl, member.Name, member.Field, withHistory ? "1" : "0"]);
+    /// <inheritdoc/>
+    void IRoomEventSink.Deliver(RoomEvent received)
+    {
+        // Encoded once for every member of this server.
+        var frame = new PreparedFrame(Opcode.Text, received.ToClientJson());
+        List<RedisRoomMember>? cutOff = null;
+        lock (_members)
+        {
+            // A message stored twice (its first copy's key was lost with a Redis that restarted empty) is shown once.
+            if (received.Entry?.Id is { } id && !_delivered.TryAdd(RecentMessageKeys.Of(received.Name, id)))
+            {
+                return;
+            }
+
+            foreach (RedisRoomMember member in _members.Values)
+            {
+                // A joiner's own join is no later than its joined (it hears of itself there, as on one server); it does
+                // hear of itself taking its name again after Redis lost it, following the leave it heard then.
+                if (!member.Deliver(received.Sequence, frame))
+                {
+                    (cutOff ??= new List<RedisRoomMember>()).Add(member);
+                }
+            }
+
+            foreach (RedisRoomMember member in cutOff ?? Enumerable.Empty<RedisRoomMember>())
+            {
+                _members.Remove(member.Member);
+            }
+        }
+
+        // A member that fell behind leaves at once: the others hear of it now, not once its connection is gone.
+        foreach (RedisRoomMember member in cutOff ?? Enumerable.Empty<RedisRoomMember>())
+        {
+            member.Leave();
+            _ = LeaveInRedisAsync(member);
+        }
+    }
+
+    /// <inheritdoc/>
+    void IRoomEventSink.MissedEvents(long after, long upTo)
+    {
+        List<RedisRoomMember> members;
+        lock (_members)
+        {
+            members = _members.Values.ToList();
+            _members.Clear();
+        }
+
+        _node.Log($"Room {Name}: events after {after} up to {upTo} left the log before this server read them; its {members.Count} members here are asked to join again");
+        foreach (RedisRoomMember member in members)
+        {
+            member.Leave();
+            _ = LeaveInRedisAsync(member);
+            member.Member.Send(ChatProtocol.Error("missed-events", "This server was cut off from the chat's shared store for too long and missed part of the room: join again to catch up."));
+            // 1012: the service is restarting; a client joins again (and gets the history), as after any reconnection.
+            _ = member.Member.CloseAfterQueuedAsync((CloseStatus)1012, "Missed events: join again", NameLostCloseTimeout);
+        }
+    }
+
+    /// <summary>A member's join is settled and it is not in the room: it no longer gets events.</summary>
+    public void Forget(RedisRoomMember member)
+    {
+        lock (_members)
+        {
+            if (_members.TryGetValue(member.Member, out RedisRoomMember? current) && current == member)
+            {
+                _members.Remove(member.Member);
+            }
+        }
+    }
+
+    private async Task SettleAsync(RedisRoomMember sender, RedisMessagePost post)
+    {
+        try
+        {
+            await post.RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // A bug, not Redis (every Redis failure is settled inside): reported, and the sender's count goes down.
+            _node.Log($"Room {Name}: settling a message failed ({RedisFailures.Describe(exception)})");
+        }
+        finally
+        {
+            sender.EndMessage();
+        }
+    }
 
     /// <summary>A member's name key was gone at the heartbeat: take it again, or, if someone else has it now, cut the member off.</summary>
     private async Task TakeNameAgainAsync(RedisRoomMember member)
@@ -232,154 +415,46 @@ internal sealed class RedisChatRoom : IChatRoom, IPresenceHeartbeatTarget
             joining = RunJoinAsync(member, withHistory: false);
         }
 
-        if (!(await joining.ConfigureAwait(false)).IsNull)
+        if ((string?)((RedisResult[])(await joining.ConfigureAwait(false))!)[0] == "joined")
         {
             return;
         }
 
-        Forget(member.Member);
+        Forget(member);
+        member.Leave();
         member.Member.Send(ChatProtocol.Error("name-lost", $"Someone else took the name {member.Name} while the chat's shared store was away."));
         // Not awaited: the heartbeat goes on renewing the other members' names while this one's close goes out.
         _ = member.Member.CloseAfterQueuedAsync(CloseStatus.PolicyViolation, "Your name was taken while the chat store was away", NameLostCloseTimeout);
     }
 
-    private async Task LeaveInRedisAsync(RedisRoomMember member)
+    /// <summary>Starts this room's reader unless it runs already; false if Redis could not be reached (nothing was done).</summary>
+    private async ValueTask<bool> TryStartReaderAsync()
     {
-        if (!member.IsJoined)
-        {
-            return;
-        }
-
-        try
-        {
-            var result = (RedisResult[])(await _node.Database.ScriptEvaluateAsync(
-                RedisChatScripts.Leave,
-                [_keys.Name(member.Field), _keys.Members, _keys.Sequence, _keys.History],
-                [_keys.EventsName, member.Token, member.Field]).ConfigureAwait(false))!;
-            long left = (long)result[1];
-            long kept = (long)result[2];
-            if (left == 0 && kept > 0)
-            {
-                await MarkEmptiedAsync(kept).ConfigureAwait(false);
-            }
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            // The name expires after the presence TTL, and the first heartbeat after that tells the room.
-        }
-    }
-
-    /// <summary>
-    /// The room is empty and keeps <paramref name="messages"/>: it joins the emptied rooms, and the least recently emptied
-    /// ones past the limit on their messages together are forgotten (their history and counter dropped).
-    /// </summary>
-    private async Task MarkEmptiedAsync(long messages)
-    {
-        RedisResult dropped = await _node.Database.ScriptEvaluateAsync(
-            RedisChatScripts.MarkEmptied,
-            [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
-            [Name, messages, _node.MaxKeptHistory, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
-        foreach (string room in (string[])dropped!)
-        {
-            var keys = new RedisRoomKeys(room);
-            await _node.Database.ScriptEvaluateAsync(RedisChatScripts.Forget, [keys.Members, keys.History, keys.Sequence]).ConfigureAwait(false);
-        }
-    }
-
-    private async Task MarkOccupiedAsync()
-    {
-        try
-        {
-            await _node.Database.ScriptEvaluateAsync(
-                RedisChatScripts.MarkOccupied,
-                [RedisRoomKeys.EmptiedRooms, RedisRoomKeys.EmptiedSizes, RedisRoomKeys.EmptiedTotal],
-                [Name]).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            // The room stays counted as emptied; the most it costs is being forgotten while occupied, which Forget refuses.
-        }
-    }
-
-    private void Forget(ChatMember member)
-    {
-        lock (_members)
-        {
-            _members.Remove(member);
-        }
-    }
-
-    /// <summary>Subscribes to the room's channel unless already subscribed (the connection re-subscribes by itself after a loss).</summary>
-    private async ValueTask<bool> TrySubscribeAsync()
-    {
-        if (Volatile.Read(ref _events) is not null)
+        if (Volatile.Read(ref _reader) is not null)
         {
             return true;
         }
 
-        await _subscribing.WaitAsync().ConfigureAwait(false);
+        await _starting.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_events is null)
+            if (_reader is null && !_released)
             {
-                ChannelMessageQueue events = await _node.Subscriber.SubscribeAsync(_keys.Events).ConfigureAwait(false);
-                // One at a time, in the order they came: that order is Redis's publish order.
-                events.OnMessage(Deliver);
-                Volatile.Write(ref _events, events);
+                var reader = new RedisRoomReader(_node.Database, _node.Subscriber, Keys, this, _node.PollInterval, _node.Log);
+                await reader.StartAsync().ConfigureAwait(false);
+                Volatile.Write(ref _reader, reader);
             }
 
-            return true;
+            return _reader is not null;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception)
         {
+            _node.Log($"Room {Name}: cannot read its events ({RedisFailures.Describe(exception)})");
             return false;
         }
         finally
         {
-            _subscribing.Release();
-        }
-    }
-
-    private void Deliver(ChannelMessage message)
-    {
-        RoomEvent? received = RoomEvent.Parse(message.Message);
-        if (received is null)
-        {
-            return;
-        }
-
-        // Encoded once for every member of this server.
-        var frame = new PreparedFrame(Opcode.Text, received.ToClientJson());
-        List<RedisRoomMember>? cutOff = null;
-        lock (_members)
-        {
-            // A number already seen is a repeat (sequence numbers only grow, across Redis restarts too).
-            if (received.Sequence <= _lastSequence)
-            {
-                return;
-            }
-
-            _lastSequence = received.Sequence;
-            foreach (RedisRoomMember member in _members.Values)
-            {
-                // A joiner hears of itself through joined, not presence (as on one server).
-                bool itself = received.Kind == RoomEventKind.Join && string.Equals(member.Name, received.Name, StringComparison.OrdinalIgnoreCase);
-                if (!itself && !member.Deliver(received.Sequence, frame))
-                {
-                    (cutOff ??= new List<RedisRoomMember>()).Add(member);
-                }
-            }
-
-            foreach (RedisRoomMember member in cutOff ?? Enumerable.Empty<RedisRoomMember>())
-            {
-                _members.Remove(member.Member);
-            }
-        }
-
-        // A member that fell behind leaves at once: the others hear of it now, not once its connection is gone.
-        foreach (RedisRoomMember member in cutOff ?? Enumerable.Empty<RedisRoomMember>())
-        {
-            _ = LeaveInRedisAsync(member);
+            _starting.Release();
         }
     }
 }

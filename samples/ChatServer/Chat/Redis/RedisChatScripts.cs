@@ -1,71 +1,82 @@
 namespace ChatServer.Chat.Redis;
 
 /// <summary>
-/// The Lua scripts that change a room in Redis. Each runs atomically, so an event's sequence number, its place in the
-/// history and its place on the room's channel always agree: every server delivers the room's events in the order Redis
-/// published them, and a joiner's history ends exactly where its live events begin.
+/// The Lua scripts that change a room's members in Redis (the message scripts are <see cref="RedisMessageScripts"/>).
+/// Each runs atomically, so an event's sequence number, its place in the room's log and history and its wake-up on the
+/// room's channel always agree, and a joiner's history and member list end exactly where its live events begin.
 /// </summary>
 internal static class RedisChatScripts
 {
     /// <summary>
-    /// The next sequence number of a room, as a decimal string. A counter that is missing (a new room, or a Redis that
-    /// restarted without persistence) starts at Redis's clock in microseconds, so numbers keep growing across a restart
-    /// (unless a room averaged more than a million events a second) and servers never mistake new events for old ones.
+    /// Logs one event of a room and returns its sequence number and text. The number is the larger of the last one plus
+    /// one and Redis's clock in microseconds: numbers grow with every event, and they go on growing when Redis has lost
+    /// the room's last events (a restart without persistence, or a fail-over to a replica that had not received them), so
+    /// a server never takes a new event for one it delivered (this assumes the clocks of the Redis machines agree better
+    /// than a fail-over is quick, which NTP gives). Each event also names the number of the event before it
+    /// ('previous', 0 when the room's log starts afresh): a server that delivered up to N and reads an event whose
+    /// previous is past N knows it has missed some. The log is a stream capped at about ARGV log limit events (and
+    /// trimmed to the history's oldest message by the post script); the wake-up on the channel carries the event itself.
+    /// Nothing is written before XADD, which is the one call here that could fail.
     /// </summary>
-    private const string NextSequence = """
-        local function next_sequence(key)
-          if redis.call('EXISTS', key) == 0 then
-            local now = redis.call('TIME')
-            redis.call('SET', key, now[1] .. string.format('%06d', tonumber(now[2])))
-          end
-          return string.format('%d', redis.call('INCR', key))
-        end
-        local function presence(kind, channel, sequence, name)
-          redis.call('PUBLISH', channel, kind .. '\n' .. sequence .. '\n' .. name)
+    internal const string AppendEvent = """
+        local function append_event(sequence_key, log_key, channel, log_limit, kind, body)
+          local now = redis.call('TIME')
+          local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+          local last = tonumber(redis.call('GET', sequence_key) or '0')
+          local sequence = string.format('%d', math.max(last + 1, clock))
+          local previous = string.format('%d', last)
+          local event = kind .. '\n' .. sequence .. '\n' .. body
+          redis.call('XADD', log_key, 'MAXLEN', '~', log_limit, sequence .. '-0', 'p', previous, 'e', event)
+          redis.call('SET', sequence_key, sequence)
+          redis.call('PUBLISH', channel, previous .. '\n' .. event)
+          return sequence, event
         end
 
         """;
 
     /// <summary>
-    /// Posts a message. KEYS: sequence, history. ARGV: channel, body (<see cref="RoomEvent.MessageBody"/>), history
-    /// size. Returns the sequence number.
+    /// Takes a name (again, after Redis lost it, or on a retry of a join whose answer did not come). KEYS: name, members,
+    /// sequence, history, log, the join's fence. ARGV: channel, owner token, presence TTL in milliseconds, name, folded
+    /// name, '1' to return the history, log limit. Returns <c>{'taken'}</c> when someone else holds the name,
+    /// <c>{'fenced'}</c> when the server gave this join up, else <c>{'joined', sequence, member names, history}</c>: when
+    /// the token already holds the name (an earlier attempt got through) nothing is told again and the sequence is the
+    /// room's latest, so that names, history and sequence describe the room at one moment either way.
     /// </summary>
-    public const string Post = NextSequence + """
-        local sequence = next_sequence(KEYS[1])
-        local event = 'm\n' .. sequence .. '\n' .. ARGV[2]
-        redis.call('RPUSH', KEYS[2], event)
-        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-        redis.call('PUBLISH', ARGV[1], event)
-        return sequence
-        """;
-
-    /// <summary>
-    /// Takes a name (again, for its owner after Redis lost it). KEYS: name, members, sequence, history. ARGV: channel,
-    /// owner token, presence TTL in milliseconds, name, folded name, '1' to return the history. Returns nil when someone
-    /// else holds the name, else the join's sequence number, the member names and the history as of the join.
-    /// </summary>
-    public const string Join = NextSequence + """
+    public const string Join = AppendEvent + """
+        if redis.call('EXISTS', KEYS[6]) == 1 then
+          return {'fenced'}
+        end
         local holder = redis.call('GET', KEYS[1])
         if holder and holder ~= ARGV[2] then
-          return false
+          return {'taken'}
         end
-        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        local sequence
+        if holder then
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
+          sequence = redis.call('GET', KEYS[3]) or '0'
+        else
+          sequence = append_event(KEYS[3], KEYS[5], ARGV[1], ARGV[7], 'j', ARGV[4])
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        end
         redis.call('HSET', KEYS[2], ARGV[5], ARGV[4])
-        local sequence = next_sequence(KEYS[3])
-        presence('j', ARGV[1], sequence, ARGV[4])
         local history = {}
         if ARGV[6] == '1' then
           history = redis.call('LRANGE', KEYS[4], 0, -1)
         end
-        return {sequence, redis.call('HVALS', KEYS[2]), history}
+        return {'joined', sequence, redis.call('HVALS', KEYS[2]), history}
         """;
 
     /// <summary>
-    /// Gives a name back. KEYS: name, members, sequence, history. ARGV: channel, owner token, folded name. Tells the room
-    /// unless the member was already gone (reaped) or the name has another owner. Returns whether it told the room (1 or
-    /// 0), the members left, and the messages the room keeps. A room left empty with no history keeps nothing at all.
+    /// Gives a name back. KEYS: name, members, sequence, history, log, message ids, the join's fence. ARGV: channel, owner
+    /// token, folded name, log limit, fence TTL in milliseconds ('0' for no fence). With a fence TTL, the token is fenced
+    /// first, so that an attempt of the join still on its way cannot take the name afterwards. Tells the room unless the
+    /// member was already gone (reaped) or the name has another owner. Returns whether it told the room (1 or 0), the
+    /// members left, and the messages the room keeps. A room left empty with no history keeps nothing at all.
     /// </summary>
-    public const string Leave = NextSequence + """
+    public const string Leave = AppendEvent + """
+        if ARGV[5] ~= '0' then
+          redis.call('SET', KEYS[7], '1', 'PX', ARGV[5])
+        end
         local holder = redis.call('GET', KEYS[1])
         if holder == ARGV[2] then
           redis.call('DEL', KEYS[1])
@@ -75,27 +86,27 @@ internal static class RedisChatScripts
         local told = 0
         local name = redis.call('HGET', KEYS[2], ARGV[3])
         if name then
+          append_event(KEYS[3], KEYS[5], ARGV[1], ARGV[4], 'l', name)
           redis.call('HDEL', KEYS[2], ARGV[3])
-          presence('l', ARGV[1], next_sequence(KEYS[3]), name)
           told = 1
         end
         local left = redis.call('HLEN', KEYS[2])
         local kept = redis.call('LLEN', KEYS[4])
         if left == 0 and kept == 0 then
-          redis.call('DEL', KEYS[3])
+          redis.call('DEL', KEYS[3], KEYS[5], KEYS[6])
         end
         return {told, left, kept}
         """;
 
     /// <summary>
-    /// Drops an emptied room's history and counter, unless someone joined it meanwhile. KEYS: members, history, sequence.
-    /// Returns 1 when it dropped them.
+    /// Drops an emptied room's history, log, message ids and counter, unless someone joined it meanwhile. KEYS: members,
+    /// history, sequence, log, message ids. Returns 1 when it dropped them.
     /// </summary>
     public const string Forget = """
         if redis.call('HLEN', KEYS[1]) > 0 then
           return 0
         end
-        redis.call('DEL', KEYS[2], KEYS[3])
+        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
         return 1
         """;
 
@@ -156,16 +167,16 @@ internal static class RedisChatScripts
 
     /// <summary>
     /// Removes the members whose name expired (their server stopped renewing it: it crashed or lost Redis) and tells the
-    /// room of each. KEYS: members, sequence. ARGV: channel, name key prefix. Every server runs it for its rooms; being
-    /// atomic, each leave is told once. Returns how many left.
+    /// room of each. KEYS: members, sequence, log. ARGV: channel, name key prefix, log limit. Every server runs it for its
+    /// rooms; being atomic, each leave is told once. Returns how many left.
     /// </summary>
-    public const string Reap = NextSequence + """
+    public const string Reap = AppendEvent + """
         local gone = 0
         for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
           if redis.call('EXISTS', ARGV[2] .. field) == 0 then
             local name = redis.call('HGET', KEYS[1], field)
+            append_event(KEYS[2], KEYS[3], ARGV[1], ARGV[3], 'l', name)
             redis.call('HDEL', KEYS[1], field)
-            presence('l', ARGV[1], next_sequence(KEYS[2]), name)
             gone = gone + 1
           end
         end
