@@ -1,0 +1,135 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.IO;
+
+namespace WebSocketProtocol.Samples;
+
+/// <summary>Reads a value of an option's text; false when the text is not one.</summary>
+internal delegate bool OptionValueParser<T>(string text, out T value);
+
+/// <summary>
+/// The one way the samples and the benchmark tools read their command lines (linked into each): System.CommandLine
+/// parses, <c>--help</c> prints the help it generates from the options' descriptions to standard output and exits 0,
+/// and a bad command line prints what is wrong and the help to standard error and exits 2.
+/// </summary>
+internal static class CommandLineParsing
+{
+    /// <summary>The exit code for a command line that cannot be run.</summary>
+    public const int BadUsage = 2;
+
+    /// <summary>
+    /// Parses <paramref name="args"/> against <paramref name="command"/>: the result when the program should run, else
+    /// <see langword="null"/> with <paramref name="exitCode"/> set, the help or the errors having been printed.
+    /// </summary>
+    public static ParseResult? Parse(Command command, string[] args, out int exitCode) =>
+        Parse(command, args, Console.Out, Console.Error, out exitCode);
+
+    /// <summary>As <see cref="Parse(Command, string[], out int)"/>, printing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    public static ParseResult? Parse(Command command, string[] args, TextWriter output, TextWriter error, out int exitCode)
+    {
+        ParseResult result = command.Parse(args);
+        if (result.Action is HelpAction)
+        {
+            exitCode = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+            return null;
+        }
+
+        if (result.Errors.Count > 0)
+        {
+            // System.CommandLine prints each error and then the help of the command that failed, both to standard error
+            // here; its own exit code for a parse error is 1, which these programs keep for a run that failed.
+            result.Invoke(new InvocationConfiguration { Output = error, Error = error });
+            exitCode = BadUsage;
+            return null;
+        }
+
+        exitCode = 0;
+        return result;
+    }
+
+    /// <summary>
+    /// An option that takes one value read by <paramref name="parse"/>, given once or again (the last one counts, as a
+    /// script that adds its own after the defaults expects); a text it refuses is an error that names the option and
+    /// says what it <paramref name="takes"/>.
+    /// </summary>
+    public static Option<T> Option<T>(string name, string valueName, string description, string takes, OptionValueParser<T> parse, Func<T>? defaultValue = null)
+    {
+        var option = new Option<T>(name)
+        {
+            Description = description,
+            HelpName = valueName,
+            Arity = ArgumentArity.OneOrMore,
+            CustomParser = result =>
+            {
+                string text = result.Tokens[^1].Value;
+                if (parse(text, out T value))
+                {
+                    return value;
+                }
+
+                result.AddError($"{name} takes {takes}; '{text}' is not.");
+                return default!;
+            },
+        };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue();
+        }
+
+        return option;
+    }
+
+    /// <summary>An option that may be given many times, each value read by <paramref name="parse"/>, in order.</summary>
+    public static Option<T[]> RepeatedOption<T>(string name, string valueName, string description, string takes, OptionValueParser<T> parse) =>
+        new(name)
+        {
+            Description = description,
+            HelpName = valueName,
+            Arity = ArgumentArity.OneOrMore,
+            DefaultValueFactory = _ => [],
+            CustomParser = result =>
+            {
+                var values = new T[result.Tokens.Count];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    string text = result.Tokens[i].Value;
+                    if (!parse(text, out values[i]))
+                    {
+                        result.AddError($"{name} takes {takes}; '{text}' is not.");
+                        return [];
+                    }
+                }
+
+                return values;
+            },
+        };
+
+    /// <summary>An option that takes no value: present or not.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    /// <summary>
+    /// Adds a check of the whole command line (options that need each other, say): a message it returns is an error.
+    /// It runs only when every value could be read, as it reads them.
+    /// </summary>
+    public static void Require(Command command, Func<CommandResult, string?> check) =>
+        command.Validators.Add(result =>
+        {
+            string? message;
+            try
+            {
+                message = check(result);
+            }
+            catch (InvalidOperationException)
+            {
+                // A value it read is one the parser refused, and has said so already.
+                return;
+            }
+
+            if (message is not null)
+            {
+                result.AddError(message);
+            }
+        });
+}
