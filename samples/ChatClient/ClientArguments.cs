@@ -33,17 +33,18 @@ internal sealed record ClientArguments(Uri Uri, string Name)
                 return null;
             },
         };
-        Option<string?> name = CommandLineParsing.Option<string?>("--name", "NAME", "your nickname in the room (required)", "a nickname", Text);
-        Option<string?> room = CommandLineParsing.Option<string?>("--room", "ROOM", "the room to join (default: the URL's ?room=, else lobby)", "a room name", Text);
+        Option<string?> name = CommandLineParsing.Option<string?>("--name", "NAME", "your nickname in the room (required)", "a nickname", CommandLineParsing.AnyText);
+        Option<string?> room = CommandLineParsing.Option<string?>("--room", "ROOM", "the room to join (default: the URL's ?room=, else lobby)", "a room name", CommandLineParsing.AnyText);
         var command = new RootCommand(Description) { url, name, room };
-        CommandLineParsing.Require(command, result =>
-            result.GetValue(url) is null ? "The server's ws:// or wss:// URL is missing."
-            : string.IsNullOrWhiteSpace(result.GetValue(name)) ? "--name is required."
-            : null);
-        if (CommandLineParsing.Parse(command, args, out exitCode) is not { } parsed)
+        if (CommandLineParsing.Parse(command, args, out exitCode, Check) is not { } parsed)
         {
             return null;
         }
+
+        string? Check(ParseResult result) =>
+            result.GetValue(url) is null ? "The server's ws:// or wss:// URL is missing."
+            : string.IsNullOrWhiteSpace(result.GetValue(name)) ? "--name is required."
+            : null;
 
         var builder = new UriBuilder(parsed.GetValue(url)!);
         if (builder.Path is "" or "/")
@@ -57,11 +58,5 @@ internal sealed record ClientArguments(Uri Uri, string Name)
         }
 
         return new ClientArguments(builder.Uri, parsed.GetValue(name)!);
-    }
-
-    private static bool Text(string text, out string? value)
-    {
-        value = text;
-        return true;
     }
 }

@@ -22,13 +22,24 @@ internal static class CommandLineParsing
     /// <summary>
     /// Parses <paramref name="args"/> against <paramref name="command"/>: the result when the program should run, else
     /// <see langword="null"/> with <paramref name="exitCode"/> set, the help or the errors having been printed.
+    /// <paramref name="check"/> looks at the whole command line once every value has been read (options that need each
+    /// other, say): a message it returns is an error too.
     /// </summary>
-    public static ParseResult? Parse(Command command, string[] args, out int exitCode) =>
-        Parse(command, args, Console.Out, Console.Error, out exitCode);
+    public static ParseResult? Parse(Command command, string[] args, out int exitCode, Func<ParseResult, string?>? check = null) =>
+        Parse(command, args, Console.Out, Console.Error, out exitCode, check);
 
-    /// <summary>As <see cref="Parse(Command, string[], out int)"/>, printing to <paramref name="output"/> and <paramref name="error"/>.</summary>
-    public static ParseResult? Parse(Command command, string[] args, TextWriter output, TextWriter error, out int exitCode)
+    /// <summary>As <see cref="Parse(Command, string[], out int, Func{ParseResult, string?}?)"/>, printing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    public static ParseResult? Parse(Command command, string[] args, TextWriter output, TextWriter error, out int exitCode, Func<ParseResult, string?>? check = null)
     {
+        // Without a terminal (a pipe, a log, a test) the help is not wrapped to a window: keep its lines readable.
+        foreach (Option option in command.Options)
+        {
+            if (option is HelpOption { Action: HelpAction help } && Console.IsOutputRedirected)
+            {
+                help.MaxWidth = 120;
+            }
+        }
+
         ParseResult result = command.Parse(args);
         if (result.Action is HelpAction)
         {
@@ -45,9 +56,22 @@ internal static class CommandLineParsing
             return null;
         }
 
+        if (check?.Invoke(result) is string message)
+        {
+            error.WriteLine(message);
+            error.WriteLine();
+            command.Parse([.. CommandPath(result.CommandResult), "--help"]).Invoke(new InvocationConfiguration { Output = error, Error = error });
+            exitCode = BadUsage;
+            return null;
+        }
+
         exitCode = 0;
         return result;
     }
+
+    /// <summary>The subcommands' names from the root down to <paramref name="command"/> (empty for the root itself).</summary>
+    private static string[] CommandPath(CommandResult command) =>
+        command.Parent is CommandResult parent ? [.. CommandPath(parent), command.Command.Name] : [];
 
     /// <summary>
     /// An option that takes one value read by <paramref name="parse"/>, given once or again (the last one counts, as a
@@ -106,30 +130,13 @@ internal static class CommandLineParsing
             },
         };
 
+    /// <summary>The parser of an option whose value is any text (a name, a file).</summary>
+    public static bool AnyText(string text, out string value)
+    {
+        value = text;
+        return true;
+    }
+
     /// <summary>An option that takes no value: present or not.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
-
-    /// <summary>
-    /// Adds a check of the whole command line (options that need each other, say): a message it returns is an error.
-    /// It runs only when every value could be read, as it reads them.
-    /// </summary>
-    public static void Require(Command command, Func<CommandResult, string?> check) =>
-        command.Validators.Add(result =>
-        {
-            string? message;
-            try
-            {
-                message = check(result);
-            }
-            catch (InvalidOperationException)
-            {
-                // A value it read is one the parser refused, and has said so already.
-                return;
-            }
-
-            if (message is not null)
-            {
-                result.AddError(message);
-            }
-        });
 }
