@@ -41,7 +41,8 @@ internal static class CommandLineParsing
         }
 
         ParseResult result = command.Parse(args);
-        if (result.Action is HelpAction)
+        // Help (and --version) win over anything else on the line; the commands here have no actions of their own.
+        if (result.Action is HelpAction || (result.Errors.Count == 0 && result.Action is not null))
         {
             exitCode = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
             return null;
