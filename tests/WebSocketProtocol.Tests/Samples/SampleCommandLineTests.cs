@@ -38,7 +38,7 @@ public class SampleCommandLineTests
         // The defaults are the ones the server runs with.
         Assert.Contains("[default: 8080]", help.Output.Single(line => line.TrimStart().StartsWith("--port ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Contains("[default: localhost]", help.Output.Single(line => line.TrimStart().StartsWith("--host ", StringComparison.Ordinal)), StringComparison.Ordinal);
-        Assert.Contains("[default: 30]", help.Output.Single(line => line.TrimStart().StartsWith("--frame-timeout ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("[default: 10]", help.Output.Single(line => line.TrimStart().StartsWith("--handshake-timeout ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Equal(string.Empty, help.StandardError);
     }
 
