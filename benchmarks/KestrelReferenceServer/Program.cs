@@ -6,7 +6,7 @@ using WebSocketProtocol.Benchmarks.KestrelReferenceServer;
 
 // ASP.NET Core's WebSockets middleware (ManagedWebSocket) with an /echo endpoint and a minimal /chat?room=NAME broadcast
 // endpoint (ManagedChat): the references the load tool compares to.
-return await LoopbackHost.RunAsync(args, "KestrelReferenceServer", app: app =>
+return await LoopbackHost.RunAsync(args, "ASP.NET Core's WebSockets middleware with /echo and a minimal /chat?room=NAME broadcast, on loopback: the references the load tool compares to.", app: app =>
 {
     app.UseWebSockets();
     app.Map("/echo", async context =>

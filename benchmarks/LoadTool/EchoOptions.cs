@@ -1,29 +1,25 @@
 using System.Net.WebSockets;
 using System;
+using System.CommandLine;
 using System.Globalization;
 using WebSocketProtocol.Connection;
+using WebSocketProtocol.Samples;
 
 namespace WebSocketProtocol.LoadTool;
 
-/// <summary>What the echo scenario does; see <see cref="Usage"/> for the command line.</summary>
+/// <summary>What the echo scenario does; <c>LoadTool echo --help</c> prints the command line (<see cref="CreateCommand"/>).</summary>
 public sealed record EchoOptions
 {
-    /// <summary>The command line.</summary>
-    public const string Usage =
-        "Usage: LoadTool echo --url ws://127.0.0.1:PORT/PATH [options]\n" +
-        "  --connections C      connections (default 64)\n" +
-        "  --in-flight W        messages each connection keeps in flight (default 16)\n" +
-        "  --size S             payload bytes per message (default 16)\n" +
-        "  --type binary|text   message type; text is JSON of exactly S bytes (default binary)\n" +
-        "  --warmup SECONDS     traffic before the measured window (default 1)\n" +
-        "  --duration SECONDS   the measured window (default 5; at most 600)\n" +
-        "  --max-messages N     stop sending after N messages in all, even inside the window (default 100000000)\n" +
-        "  --server-pid PID     the server's process, for its CPU time per message over the window (/proc/PID/stat)\n" +
-        "  --verify-every N     compare every Nth echo's bytes as well as its type and length (default 64; 1 = all)\n" +
-        "       LoadTool idle --url ... --connections K --duration HOLD_SECONDS --server-pid PID\n" +
-        "  opens K idle connections, holds them, reports handshakes/s and the server's resident set per connection.\n" +
-        "Only loopback addresses are accepted. Prints a summary and a RESULT line of key=value pairs; exit code 0 when\n" +
-        "messages were echoed and every one verified, 1 otherwise, 2 for a bad command line.\n";
+    /// <summary>What <c>echo --help</c> says.</summary>
+    internal const string EchoDescription =
+        "Echo load: C connections each keep W messages in flight to the server's echo endpoint; reports messages/s, latency " +
+        "and the server's CPU time per message. Only loopback addresses are accepted. Prints a summary and a RESULT line of " +
+        "key=value pairs; exit code 0 when messages were echoed and every one verified, 1 otherwise, 2 for a bad command line.";
+
+    /// <summary>What <c>idle --help</c> says.</summary>
+    internal const string IdleDescription =
+        "Opens --connections K idle connections, holds them --duration HOLD_SECONDS, reports handshakes/s and the server's " +
+        "resident set per connection (--server-pid PID). Takes the options of echo.";
 
     /// <summary>The server's echo endpoint; a loopback address.</summary>
     public required Uri Url { get; init; }
@@ -55,65 +51,41 @@ public sealed record EchoOptions
     /// <summary>Every how many echoes per connection the payload bytes are compared too.</summary>
     public int VerifyEvery { get; init; } = 64;
 
-    /// <summary>Parses the arguments after <c>echo</c>; <see langword="null"/> with <paramref name="error"/> set when they are wrong.</summary>
-    public static EchoOptions? Parse(string[] args, out string? error)
+    /// <summary>The <paramref name="name"/> subcommand (echo, or idle, which takes the same options).</summary>
+    internal static Command CreateCommand(string name, string description)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        Uri? url = null;
-        var options = new EchoOptions { Url = new Uri("ws://127.0.0.1/") };
-        error = OptionValues.ReadPairs(args, Apply);
-        if (error is not null)
+        Option<Uri?> url = CommandLineParsing.Option<Uri?>("--url", "ws://127.0.0.1:PORT/PATH", "the server's echo endpoint", "a ws:// URL",
+            (string text, out Uri? value) => OptionValues.WebSocketUrl(text, loopbackOnly: false, out value!));
+        url.Required = true;
+        return new Command(name, description)
         {
-            return null;
-        }
-
-        if (url is null)
-        {
-            error = "--url ws://127.0.0.1:PORT/PATH is required.";
-            return null;
-        }
-
-        return options with { Url = url };
-
-        bool Apply(string name, string value)
-        {
-            switch (name)
-            {
-                case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? parsed) && parsed.Scheme == "ws":
-                    url = parsed;
-                    break;
-                case "--connections" when OptionValues.PositiveInt(value, 100_000) is int c:
-                    options = options with { Connections = c };
-                    break;
-                case "--in-flight" when OptionValues.PositiveInt(value, 4096) is int w:
-                    options = options with { InFlight = w };
-                    break;
-                case "--size" when OptionValues.PositiveInt(value, 16 * 1024 * 1024) is int s:
-                    options = options with { PayloadSize = s };
-                    break;
-                case "--type" when value is "binary" or "text":
-                    options = options with { MessageType = value == "text" ? WebSocketMessageType.Text : WebSocketMessageType.Binary };
-                    break;
-                case "--warmup" when OptionValues.Seconds(value, allowZero: true) is TimeSpan warmup:
-                    options = options with { Warmup = warmup };
-                    break;
-                case "--duration" when OptionValues.Seconds(value, allowZero: false) is TimeSpan duration:
-                    options = options with { Duration = duration };
-                    break;
-                case "--max-messages" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long max) && max > 0:
-                    options = options with { MaxMessages = max };
-                    break;
-                case "--server-pid" when OptionValues.PositiveInt(value, int.MaxValue) is int pid:
-                    options = options with { ServerPid = pid };
-                    break;
-                case "--verify-every" when OptionValues.PositiveInt(value, int.MaxValue) is int every:
-                    options = options with { VerifyEvery = every };
-                    break;
-                default:
-                    return false;
-            }
-
-            return true;
-        }
+            url,
+            OptionValues.Count("--connections", "C", "connections", 100_000, 64),
+            OptionValues.Count("--in-flight", "W", "messages each connection keeps in flight", 4096, 16),
+            OptionValues.Count("--size", "S", "payload bytes per message", 16 * 1024 * 1024, 16),
+            CommandLineParsing.Option("--type", "binary|text", "message type; text is JSON of exactly S bytes", "binary or text",
+                (string text, out string value) => (value = text) is "binary" or "text", () => "binary"),
+            OptionValues.Duration("--warmup", "traffic before the measured window", allowZero: true, 1),
+            OptionValues.Duration("--duration", "the measured window (at most 600)", allowZero: false, 5),
+            CommandLineParsing.Option("--max-messages", "N", "stop sending after N messages in all, even inside the window", "a whole number above 0",
+                (string text, out long value) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0, () => 100_000_000L),
+            OptionValues.ServerPid("the server's process, for its CPU time per message over the window (/proc/PID/stat)"),
+            OptionValues.Count("--verify-every", "N", "compare every Nth echo's bytes as well as its type and length (1 = all)", int.MaxValue, 64),
+        };
     }
+
+    /// <summary>The options a command line of <see cref="CreateCommand"/> gave.</summary>
+    internal static EchoOptions From(ParseResult result) => new()
+    {
+        Url = result.GetValue<Uri?>("--url")!,
+        Connections = result.GetValue<int>("--connections"),
+        InFlight = result.GetValue<int>("--in-flight"),
+        PayloadSize = result.GetValue<int>("--size"),
+        MessageType = result.GetValue<string>("--type") == "text" ? WebSocketMessageType.Text : WebSocketMessageType.Binary,
+        Warmup = TimeSpan.FromSeconds(result.GetValue<double>("--warmup")),
+        Duration = TimeSpan.FromSeconds(result.GetValue<double>("--duration")),
+        MaxMessages = result.GetValue<long>("--max-messages"),
+        ServerPid = result.GetValue<int?>("--server-pid"),
+        VerifyEvery = result.GetValue<int>("--verify-every"),
+    };
 }

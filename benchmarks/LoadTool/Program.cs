@@ -1,5 +1,7 @@
 using System;
+using System.CommandLine;
 using System.Threading.Tasks;
+using WebSocketProtocol.Samples;
 
 namespace WebSocketProtocol.LoadTool;
 
@@ -9,74 +11,61 @@ public static class Program
     /// <summary>
     /// Runs the scenario named first on the command line: <c>echo</c>, <c>idle</c> (the same options; see
     /// <see cref="IdleScenario"/>), <c>broadcast</c> (see <see cref="BroadcastScenario"/>) or <c>soak</c> (see
-    /// <see cref="SoakScenario"/>).
+    /// <see cref="SoakScenario"/>); <c>--help</c>, or nothing at all, prints them, and <c>SCENARIO --help</c> its options.
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length == 0 || args[0] is not ("echo" or "idle" or "broadcast" or "soak"))
+        var command = new RootCommand("Load scenarios against a WebSocket server on loopback; LoadTool SCENARIO --help lists a scenario's options.")
         {
-            await Console.Error.WriteAsync(EchoOptions.Usage + BroadcastOptions.Usage + SoakOptions.Usage).ConfigureAwait(false);
-            return args.Length == 0 || args[0] is "--help" or "-h" ? 0 : 2;
+            EchoOptions.CreateCommand("echo", EchoOptions.EchoDescription),
+            EchoOptions.CreateCommand("idle", EchoOptions.IdleDescription),
+            BroadcastOptions.CreateCommand(),
+            SoakOptions.CreateCommand(),
+        };
+        if (CommandLineParsing.Parse(command, args.Length == 0 ? ["--help"] : args, out int exitCode) is not { } parsed)
+        {
+            return exitCode;
         }
 
-        if (args[0] == "broadcast")
+        switch (parsed.CommandResult.Command.Name)
         {
-            return await RunBroadcastAsync(args[1..]).ConfigureAwait(false);
-        }
+            case "idle":
+            {
+                (bool succeeded, string line) = await IdleScenario.RunAsync(EchoOptions.From(parsed), message => Console.WriteLine(message)).ConfigureAwait(false);
+                Console.WriteLine(line);
+                return succeeded ? 0 : 1;
+            }
 
-        if (args[0] == "soak")
-        {
-            return await RunSoakAsync(args[1..]).ConfigureAwait(false);
-        }
+            case "broadcast":
+            {
+                BroadcastResult result = await BroadcastScenario.RunAsync(BroadcastOptions.From(parsed), line => Console.WriteLine(line)).ConfigureAwait(false);
+                return Report(result.Describe(), result.ResultLine(), result.Succeeded);
+            }
 
-        EchoOptions? options = EchoOptions.Parse(args[1..], out string? error);
-        if (options is null)
-        {
-            await Console.Error.WriteAsync(error + "\n" + EchoOptions.Usage).ConfigureAwait(false);
-            return 2;
-        }
+            case "soak":
+            {
+                SoakResult result = await SoakScenario.RunAsync(SoakOptions.From(parsed), line => Console.WriteLine(line)).ConfigureAwait(false);
+                return Report(result.Describe(), result.ResultLine(), result.Succeeded);
+            }
 
-        if (args[0] == "idle")
-        {
-            (bool succeeded, string line) = await IdleScenario.RunAsync(options, message => Console.WriteLine(message)).ConfigureAwait(false);
-            Console.WriteLine(line);
-            return succeeded ? 0 : 1;
-        }
+            case "echo":
+            {
+                EchoResult result = await EchoScenario.RunAsync(EchoOptions.From(parsed), line => Console.WriteLine(line)).ConfigureAwait(false);
+                return Report(result.Describe(), result.ResultLine(), result.Succeeded);
+            }
 
-        EchoResult result = await EchoScenario.RunAsync(options, line => Console.WriteLine(line)).ConfigureAwait(false);
-        Console.WriteLine(result.Describe());
-        Console.WriteLine(result.ResultLine());
-        return result.Succeeded ? 0 : 1;
+            default:
+                // The root command alone has no action: say which scenarios there are.
+                await Console.Error.WriteLineAsync("Name a scenario: echo, idle, broadcast or soak (LoadTool --help).").ConfigureAwait(false);
+                return CommandLineParsing.BadUsage;
+        }
     }
 
-    private static async Task<int> RunSoakAsync(string[] args)
+    private static int Report(string summary, string resultLine, bool succeeded)
     {
-        SoakOptions? options = SoakOptions.Parse(args, out string? error);
-        if (options is null)
-        {
-            await Console.Error.WriteAsync(error + "\n" + SoakOptions.Usage).ConfigureAwait(false);
-            return 2;
-        }
-
-        SoakResult result = await SoakScenario.RunAsync(options, line => Console.WriteLine(line)).ConfigureAwait(false);
-        Console.WriteLine(result.Describe());
-        Console.WriteLine(result.ResultLine());
-        return result.Succeeded ? 0 : 1;
-    }
-
-    private static async Task<int> RunBroadcastAsync(string[] args)
-    {
-        BroadcastOptions? options = BroadcastOptions.Parse(args, out string? error);
-        if (options is null)
-        {
-            await Console.Error.WriteAsync(error + "\n" + BroadcastOptions.Usage).ConfigureAwait(false);
-            return 2;
-        }
-
-        BroadcastResult result = await BroadcastScenario.RunAsync(options, line => Console.WriteLine(line)).ConfigureAwait(false);
-        Console.WriteLine(result.Describe());
-        Console.WriteLine(result.ResultLine());
-        return result.Succeeded ? 0 : 1;
+        Console.WriteLine(summary);
+        Console.WriteLine(resultLine);
+        return succeeded ? 0 : 1;
     }
 }

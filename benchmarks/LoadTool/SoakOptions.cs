@@ -1,21 +1,15 @@
 using System;
+using System.CommandLine;
+using WebSocketProtocol.Samples;
 
 namespace WebSocketProtocol.LoadTool;
 
-/// <summary>What the soak scenario does; see <see cref="Usage"/> for the command line.</summary>
+/// <summary>What the soak scenario does; <c>LoadTool soak --help</c> prints the command line (<see cref="CreateCommand"/>).</summary>
 public sealed record SoakOptions
 {
-    /// <summary>The command line.</summary>
-    public const string Usage =
-        "       LoadTool soak --url ws://127.0.0.1:PORT [options]\n" +
-        "  --duration SECONDS   how long the mixed load runs (default 60; at most 600 per run)\n" +
-        "  --echo N             connections cycling on /echo: random messages checked byte for byte, then a clean\n" +
-        "                       close, a dropped socket or a frame cut off halfway (default 8)\n" +
-        "  --members N          chat members staying in one room, each sending numbered, checksummed messages that every\n" +
-        "                       other one must get exactly once and in order (default 6)\n" +
-        "  --churn N            chat members joining, talking and leaving (cleanly or abruptly) over and over (default 4)\n" +
-        "  --server-pid PID     the server's process, for its resident set and open descriptors (/proc/PID)\n" +
-        "  Start the sample server with --rate 1000 so its per-connection rate limit stays out of the way.\n";
+    private const string Description =
+        "Mixed load on the sample server's /echo and /chat for a while, then checks that nothing was lost, duplicated or " +
+        "leaked. Start the sample server with --rate 1000 so its per-connection rate limit stays out of the way.";
 
     /// <summary>The server's base URL (<c>ws://HOST:PORT</c>); <c>/echo</c> and <c>/chat</c> are used.</summary>
     public required Uri Url { get; init; }
@@ -38,56 +32,33 @@ public sealed record SoakOptions
     /// <summary>Seeds the random choices, so a failing run can be repeated.</summary>
     public int Seed { get; init; } = 6455;
 
-    /// <summary>Parses the arguments after <c>soak</c>; <see langword="null"/> with <paramref name="error"/> set when they are wrong.</summary>
-    public static SoakOptions? Parse(string[] args, out string? error)
+    /// <summary>The <c>soak</c> subcommand.</summary>
+    internal static Command CreateCommand()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var options = new SoakOptions { Url = new Uri("ws://127.0.0.1/") };
-        Uri? url = null;
-        error = OptionValues.ReadPairs(args, Apply);
-        if (error is not null)
+        Option<Uri?> url = CommandLineParsing.Option<Uri?>("--url", "ws://127.0.0.1:PORT", "the server's base URL (loopback only); /echo and /chat are used", "a loopback ws:// URL",
+            (string text, out Uri? value) => OptionValues.WebSocketUrl(text, loopbackOnly: true, out value!));
+        url.Required = true;
+        return new Command("soak", Description)
         {
-            return null;
-        }
-
-        if (url is null)
-        {
-            error = "--url ws://127.0.0.1:PORT is required (loopback only).";
-            return null;
-        }
-
-        return options with { Url = url };
-
-        bool Apply(string name, string value)
-        {
-            switch (name)
-            {
-                case "--url" when Uri.TryCreate(value, UriKind.Absolute, out Uri? u) && u.Scheme == "ws" && u.IsLoopback:
-                    url = u;
-                    break;
-                case "--duration" when OptionValues.Seconds(value, allowZero: false) is { } d:
-                    options = options with { Duration = d };
-                    break;
-                case "--echo" when OptionValues.PositiveInt(value, 1000) is { } n:
-                    options = options with { EchoWorkers = n };
-                    break;
-                case "--members" when OptionValues.PositiveInt(value, 1000) is { } n && n >= 2:
-                    options = options with { StableMembers = n };
-                    break;
-                case "--churn" when OptionValues.PositiveInt(value, 1000) is { } n:
-                    options = options with { ChurnWorkers = n };
-                    break;
-                case "--server-pid" when OptionValues.PositiveInt(value, int.MaxValue) is { } pid:
-                    options = options with { ServerPid = pid };
-                    break;
-                case "--seed" when OptionValues.PositiveInt(value, int.MaxValue) is { } seed:
-                    options = options with { Seed = seed };
-                    break;
-                default:
-                    return false;
-            }
-
-            return true;
-        }
+            url,
+            OptionValues.Duration("--duration", "how long the mixed load runs (at most 600 per run)", allowZero: false, 60),
+            OptionValues.Count("--echo", "N", "connections cycling on /echo: random messages checked byte for byte, then a clean close, a dropped socket or a frame cut off halfway", 1000, 8),
+            OptionValues.Count("--members", "N", "chat members staying in one room, each sending numbered, checksummed messages that every other one must get exactly once and in order", 1000, 6, min: 2),
+            OptionValues.Count("--churn", "N", "chat members joining, talking and leaving (cleanly or abruptly) over and over", 1000, 4),
+            OptionValues.ServerPid("the server's process, for its resident set and open descriptors (/proc/PID)"),
+            OptionValues.Count("--seed", "N", "seeds the random choices, so a failing run can be repeated", int.MaxValue, 6455),
+        };
     }
+
+    /// <summary>The options a command line of <see cref="CreateCommand"/> gave.</summary>
+    internal static SoakOptions From(ParseResult result) => new()
+    {
+        Url = result.GetValue<Uri?>("--url")!,
+        Duration = TimeSpan.FromSeconds(result.GetValue<double>("--duration")),
+        EchoWorkers = result.GetValue<int>("--echo"),
+        StableMembers = result.GetValue<int>("--members"),
+        ChurnWorkers = result.GetValue<int>("--churn"),
+        ServerPid = result.GetValue<int?>("--server-pid"),
+        Seed = result.GetValue<int>("--seed"),
+    };
 }

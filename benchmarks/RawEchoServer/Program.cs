@@ -1,21 +1,21 @@
-using System.Globalization;
+using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
 using WebSocketProtocol.Benchmarks;
 using WebSocketProtocol.Benchmarks.RawEchoServer;
+using WebSocketProtocol.Samples;
 
 // The raw-TCP bound of the load comparison: Kestrel's transport, a bare upgrade, then frames echoed without checks.
-// With --sockets first, the same echo on bare sockets, without Kestrel or pipes.
-if (args.Length > 0 && args[0] == "--sockets")
+// With --sockets, the same echo on bare sockets, without Kestrel or pipes.
+RootCommand command = LoopbackHost.CreateCommand("The raw-TCP bound of the load comparison: a bare upgrade, then frames echoed without checks, on loopback.");
+Option<bool> sockets = CommandLineParsing.Flag("--sockets", "bare sockets instead of Kestrel and pipes");
+command.Add(sockets);
+ParseResult? parsed = CommandLineParsing.Parse(command, args, out int exitCode, result =>
+    result.GetValue(sockets) && result.GetValue<bool>("--sample-transport") ? "--sockets runs without Kestrel: --sample-transport does not apply." : null);
+if (parsed is null)
 {
-    return args.Length == 1 ? await SocketEchoServer.RunAsync(0)
-        : args.Length == 3 && args[1] == "--port" && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out int port) ? await SocketEchoServer.RunAsync(port)
-        : Usage();
+    return exitCode;
 }
 
-return await LoopbackHost.RunAsync(args, "RawEchoServer", listen: listen => listen.UseConnectionHandler<RawEchoConnectionHandler>());
-
-static int Usage()
-{
-    System.Console.Error.WriteLine("Usage: RawEchoServer [--sockets] [--port N]   (loopback only; 0 picks a free port)");
-    return 2;
-}
+return parsed.GetValue(sockets)
+    ? await SocketEchoServer.RunAsync(parsed.GetValue<int>("--port"))
+    : await LoopbackHost.RunAsync(parsed, listen: listen => listen.UseConnectionHandler<RawEchoConnectionHandler>());

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using System.Linq;
 using System.Net;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using WebSocketProtocol.Samples;
 
 namespace WebSocketProtocol.Benchmarks;
 
@@ -24,22 +26,32 @@ namespace WebSocketProtocol.Benchmarks;
 /// </summary>
 internal static class LoopbackHost
 {
-    /// <summary>Runs the server; <paramref name="listen"/> configures the endpoint, <paramref name="app"/> the middleware.</summary>
-    public static async Task<int> RunAsync(string[] args, string name, Action<ListenOptions>? listen = null, Action<WebApplication>? app = null)
+    /// <summary>
+    /// The server's command line, <c>--port N</c> and <c>--sample-transport</c>, described by <paramref name="description"/>;
+    /// a server adds its own options to it.
+    /// </summary>
+    public static RootCommand CreateCommand(string description) => new(description)
     {
-        bool sampleTransport = args.Length > 0 && args[0] == "--sample-transport";
-        if (sampleTransport)
-        {
-            args = args[1..];
-        }
+        CommandLineParsing.Option("--port", "N", "the loopback port to listen on; 0 picks a free one", "a port number",
+            (string text, out int value) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value), () => 0),
+        CommandLineParsing.Flag("--sample-transport", "Kestrel's transport with the chat sample's settings (its pool of 32 KiB blocks, room for 256 KiB of output)"),
+    };
 
-        if (args.Length != 0 && !(args.Length == 2 && args[0] == "--port" && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-        {
-            await Console.Error.WriteLineAsync($"Usage: {name} [--sample-transport] [--port N]   (loopback only; 0 picks a free port)").ConfigureAwait(false);
-            return 2;
-        }
+    /// <summary>Parses <paramref name="args"/> with <see cref="CreateCommand"/> and runs the server, or prints the help or the errors.</summary>
+    public static async Task<int> RunAsync(string[] args, string description, Action<ListenOptions>? listen = null, Action<WebApplication>? app = null)
+    {
+        RootCommand command = CreateCommand(description);
+        return CommandLineParsing.Parse(command, args, out int exitCode) is { } parsed
+            ? await RunAsync(parsed, listen, app).ConfigureAwait(false)
+            : exitCode;
+    }
 
-        int port = args.Length == 2 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
+    /// <summary>Runs the server a command line of <see cref="CreateCommand"/> describes; <paramref name="listen"/> configures the endpoint, <paramref name="app"/> the middleware.</summary>
+    public static async Task<int> RunAsync(ParseResult arguments, Action<ListenOptions>? listen = null, Action<WebApplication>? app = null)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        int port = arguments.GetValue<int>("--port");
+        bool sampleTransport = arguments.GetValue<bool>("--sample-transport");
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (sampleTransport)

@@ -22,22 +22,26 @@ internal static class ConnectionMemory
 {
     private const int Pairs = 1000;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>The stacks and compression settings measured, each in its own process: <c>memory CONFIGURATION</c>.</summary>
+    public static readonly string[] Configurations = ["ours-off", "ours-takeover", "ours-no-takeover", "managed-off", "managed-takeover", "managed-no-takeover"];
+
+    /// <summary>Measures <paramref name="configuration"/> in this process, or without one, each in a process of its own.</summary>
+    public static async Task<int> RunAsync(string? configuration)
     {
-        if (args.Length > 1)
+        if (configuration is not null)
         {
-            await MeasureAsync(args[1]).ConfigureAwait(false);
+            await MeasureAsync(configuration).ConfigureAwait(false);
             return 0;
         }
 
         Console.WriteLine($"| Stack | permessage-deflate | managed heap per connection | resident set per connection |");
         Console.WriteLine($"|---|---|---:|---:|");
-        foreach (string configuration in new[] { "ours-off", "ours-takeover", "ours-no-takeover", "managed-off", "managed-takeover", "managed-no-takeover" })
+        foreach (string each in Configurations)
         {
             // Under the dotnet host the assembly is the first argument; under the app host it is implied.
             string host = Environment.ProcessPath!;
             bool dotnetHost = Path.GetFileNameWithoutExtension(host) == "dotnet";
-            string arguments = (dotnetHost ? $"\"{typeof(ConnectionMemory).Assembly.Location}\" " : string.Empty) + "memory " + configuration;
+            string arguments = (dotnetHost ? $"\"{typeof(ConnectionMemory).Assembly.Location}\" " : string.Empty) + "memory " + each;
             using Process process = Process.Start(new ProcessStartInfo(host, arguments) { RedirectStandardOutput = true })!;
             Console.WriteLine((await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false)).TrimEnd());
             await process.WaitForExitAsync().ConfigureAwait(false);

@@ -10,18 +10,11 @@ using WebSocketProtocol.Handshake;
 using WebSocketProtocol.Transport;
 
 // A console member of samples/ChatServer's rooms on the library's client role: join with --name (and --room), print
-// the room, say each line typed. See ClientArguments.Usage for the options and exit codes.
-ClientArguments? arguments = ClientArguments.Parse(args, out string? error);
+// the room, say each line typed. `ChatClient --help` prints the options and exit codes (ClientArguments).
+ClientArguments? arguments = ClientArguments.Parse(args, out int usageExit);
 if (arguments is null)
 {
-    if (error is null)
-    {
-        Console.Out.Write(ClientArguments.Usage);
-        return ChatSession.ExitLeft;
-    }
-
-    Console.Error.Write(error + "\n" + ClientArguments.Usage);
-    return ChatSession.ExitUsage;
+    return usageExit;
 }
 
 // Names and messages are any Unicode: read and write UTF-8 whatever the locale says.

@@ -16,11 +16,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-ServerArguments? arguments = ServerArguments.Parse(args, out string? error);
+ServerArguments? arguments = ServerArguments.Parse(args, out int usageExit);
 if (arguments is null)
 {
-    Console.Error.Write((error is null ? string.Empty : error + "\n") + ServerArguments.Usage);
-    return error is null ? 0 : 2;
+    return usageExit;
 }
 
 // With --cert, TLS is Kestrel's (its connection middleware decrypts), and the library sees the plain bytes as before.

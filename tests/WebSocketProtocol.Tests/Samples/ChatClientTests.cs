@@ -107,10 +107,27 @@ public class ChatClientTests
     [Fact]
     public async Task The_console_client_prints_its_usage_for_help_and_exits_with_2_on_bad_usage_or_1_without_a_server()
     {
+        // The help is generated from the options: each one is listed with its description, the exit codes follow.
         await using (ChildProcess help = StartClient("--help"))
         {
-            Assert.StartsWith("ws://HOST:PORT/chat --name NAME", await help.WaitForLineAsync("Usage: ChatClient ", Bound), StringComparison.Ordinal);
+            Assert.Equal("[<url>] [options]", await help.WaitForLineAsync("  ChatClient ", Bound));
+            Assert.Contains("your nickname in the room (required)", await help.WaitForLineAsync("  --name <NAME>", Bound), StringComparison.Ordinal);
+            Assert.Contains("the room to join", await help.WaitForLineAsync("  --room <ROOM>", Bound), StringComparison.Ordinal);
             Assert.Equal(0, await help.WaitForExitAsync(Bound));
+        }
+
+        // A bad value names what is wrong, then the help follows on standard error.
+        await using (ChildProcess scheme = StartClient("http://localhost:1/chat", "--name", "nobody"))
+        {
+            Assert.Equal(2, await scheme.WaitForExitAsync(Bound));
+            Assert.Contains("Not a ws:// or wss:// URL: http://localhost:1/chat", scheme.StandardError, StringComparison.Ordinal);
+            Assert.Contains("--name <NAME>", scheme.StandardError, StringComparison.Ordinal);
+        }
+
+        await using (ChildProcess unknown = StartClient("ws://localhost:1/chat", "--name", "nobody", "--colour", "red"))
+        {
+            Assert.Equal(2, await unknown.WaitForExitAsync(Bound));
+            Assert.Contains("'--colour'", unknown.StandardError, StringComparison.Ordinal);
         }
 
         await using (ChildProcess nameless = StartClient("ws://localhost:1/chat"))
