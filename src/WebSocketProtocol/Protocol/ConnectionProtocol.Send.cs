@@ -26,8 +26,7 @@ internal sealed partial class ConnectionProtocol
 
     /// <summary>
     /// Writes a whole message as one frame; with <paramref name="mayCompress"/> and permessage-deflate agreed, compressed
-    /// when it is at least the threshold, unless compression would make it larger with no context to keep (each message
-    /// compressed on its own). The caller checked text.
+    /// when it is at least the threshold, unless compression would not make it smaller. The caller checked text.
     /// </summary>
     /// <exception cref="InvalidOperationException">Our close has gone out, the connection ended, or a message is between its fragments.</exception>
     public void WriteMessage(ReadOnlySpan<byte> payload, WebSocketMessageType messageType, bool mayCompress)
@@ -39,14 +38,16 @@ internal sealed partial class ConnectionProtocol
             using PooledBufferWriter compressed = PooledBufferWriter.Rent();
             _deflate!.Compress(payload, endOfMessage: true, compressed);
 
-            // RFC 7692 section 6: compression is chosen per message. Data DEFLATE cannot shrink goes as it is, RSV1 clear,
-            // when each message is compressed on its own. With context takeover it goes compressed all the same: it is in
-            // the compressor's history now, later messages may refer to it, and so the peer's window must hold it too.
-            if (compressed.WrittenCount < payload.Length || _deflate.KeepsOutboundContext)
+            if (compressed.WrittenCount < payload.Length)
             {
                 _writer.WriteFrame(opcode, compressed.WrittenSpan, isFinal: true, ReservedBits.Rsv1);
                 return;
             }
+
+            // RFC 7692 section 6: compression is chosen per message, and data DEFLATE cannot shrink goes as it is, RSV1
+            // clear. The peer inflates nothing of it, so its window never holds it: with context takeover the compressor
+            // forgets its history (this message with it) rather than let a later message refer to bytes the peer lacks.
+            _deflate.ForgetOutboundContext();
         }
 
         _writer.WriteFrame(opcode, payload, isFinal: true);
