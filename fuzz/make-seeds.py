@@ -248,5 +248,7 @@ if __name__ == "__main__":
     write("utf8", utf8())
     write("inflater", inflater())
     write("connection", connection())
+    # The protocol target reads the same two setting bytes as the connection target (see ProtocolTarget).
+    write("protocol", connection())
     for target in sorted(os.listdir(ROOT)):
         print(target, len(os.listdir(os.path.join(ROOT, target))), "seeds")

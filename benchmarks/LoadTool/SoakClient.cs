@@ -44,7 +44,7 @@ public sealed class SoakClient : IDisposable
             PipeReader input = PipeReader.Create(stream);
             PipeWriter output = PipeWriter.Create(stream);
             ClientHandshakeResult handshake = await HandshakeNegotiator.ConnectAsync(input, output, url, options, cancellationToken).ConfigureAwait(false);
-            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForClient(), handshake.SubProtocol, handshake.Extensions);
+            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForClient(), handshake);
             return new SoakClient(output, connection);
         }
         catch

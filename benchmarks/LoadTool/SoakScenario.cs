@@ -103,7 +103,10 @@ public static class SoakScenario
         using (WebSocketConnection echo = await WebSocketClient.ConnectAsync(new Uri(options.Url, "/echo"), null, cancellationToken).ConfigureAwait(false))
         {
             await echo.SendTextAsync("warm-up", cancellationToken).ConfigureAwait(false);
-            await echo.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+            using (await echo.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
             await echo.CloseAsync(CloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -170,7 +173,7 @@ public static class SoakScenario
                 WebSocketMessageType type = text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
                 await connection.SendAsync(payload, type, step.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref counters.EchoSent);
-                WebSocketMessage echo = await connection.ReceiveMessageAsync(step.Token).ConfigureAwait(false);
+                using WebSocketMessage echo = await connection.ReceiveMessageAsync(step.Token).ConfigureAwait(false);
                 if (echo.MessageType == type && echo.Data.Span.SequenceEqual(payload))
                 {
                     Interlocked.Increment(ref counters.EchoVerified);
@@ -273,7 +276,7 @@ public static class SoakScenario
             await connection.SendTextAsync(JsonSerializer.Serialize(new { type = "join", name }), cancellationToken).ConfigureAwait(false);
             foreach (string expected in new[] { "joined", "history" })
             {
-                WebSocketMessage reply = await connection.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+                using WebSocketMessage reply = await connection.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
                 using JsonDocument document = JsonDocument.Parse(reply.Data);
                 string? type = document.RootElement.GetProperty("type").GetString();
                 if (type != expected)
@@ -426,7 +429,7 @@ public static class SoakScenario
             {
                 while (true)
                 {
-                    WebSocketMessage message = await connection.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+                    using WebSocketMessage message = await connection.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
                     if (message.MessageType == WebSocketMessageType.Close)
                     {
                         return;

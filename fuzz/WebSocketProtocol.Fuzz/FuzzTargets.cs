@@ -15,6 +15,7 @@ internal static class FuzzTargets
         new Utf8Target(),
         new InflaterTarget(),
         new ConnectionTarget(),
+        new ProtocolTarget(),
     };
 
     public static IFuzzTarget? Find(string name)

@@ -112,7 +112,7 @@ internal sealed class ChatSession
         {
             while (true)
             {
-                WebSocketMessage message = await _connection.ReceiveMessageAsync().ConfigureAwait(false);
+                using WebSocketMessage message = await _connection.ReceiveMessageAsync().ConfigureAwait(false);
                 if (message.MessageType == WebSocketMessageType.Close)
                 {
                     int code = (int)(message.CloseStatus ?? CloseStatus.NoStatusReceived);

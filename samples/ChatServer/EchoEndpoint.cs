@@ -16,7 +16,7 @@ internal static class EchoEndpoint
         {
             while (true)
             {
-                WebSocketMessage message = await connection.ReceiveMessageAsync(stopping);
+                using WebSocketMessage message = await connection.ReceiveMessageAsync(stopping);
                 if (message.MessageType == WebSocketMessageType.Close)
                 {
                     return;

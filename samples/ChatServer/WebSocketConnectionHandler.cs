@@ -80,12 +80,12 @@ internal sealed class WebSocketConnectionHandler : ConnectionHandler
 
         if (path == "/chat")
         {
-            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake.SubProtocol, handshake.Extensions);
+            using var chatConnection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _chatOptions, handshake);
             await _chat.RunAsync(chatConnection, room, (context.RemoteEndPoint as IPEndPoint)?.Address, _stopping);
             return;
         }
 
-        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _echoOptions, handshake.SubProtocol, handshake.Extensions);
+        using var connection = new WebSocketConnection(context.Transport.Input, context.Transport.Output, _echoOptions, handshake);
         await EchoEndpoint.RunAsync(connection, _stopping);
     }
 

@@ -40,7 +40,7 @@ try
     {
         while (true)
         {
-            WebSocketMessage message = await connection.ReceiveMessageAsync(stop.Token);
+            using WebSocketMessage message = await connection.ReceiveMessageAsync(stop.Token);
             if (message.MessageType == WebSocketMessageType.Close)
             {
                 await connection.CloseAsync(CloseStatus.NormalClosure, null, CancellationToken.None);

@@ -128,7 +128,7 @@ public static class WebSocketProtocolHttpContextExtensions
         // A WebSocket outlives any request timeout the app configured for ordinary requests.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
         (PipeReader input, PipeWriter output) = UpgradedStreamPipes.Create(transport);
-        return new WebSocketConnection(input, output, connectionOptions, result.SubProtocol, result.Extensions);
+        return new WebSocketConnection(input, output, connectionOptions, result);
     }
 
     private static ILogger Logger(HttpContext context) =>

@@ -84,7 +84,7 @@ static async Task ServeOneAsync(TcpListener listener, CancellationToken cancella
         throw new InvalidOperationException($"the server refused the handshake: {handshake.Error}");
     }
 
-    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
+    using var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake);
     while (true)
     {
         WebSocketMessage message = await connection.ReceiveMessageAsync(cancellationToken);

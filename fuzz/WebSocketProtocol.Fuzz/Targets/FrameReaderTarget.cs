@@ -16,7 +16,7 @@ namespace WebSocketProtocol.Fuzz.Targets;
 /// Input: byte 0 bit 0 the reading role (0 server, 1 client), bit 1 whether RSV1 is claimed by an extension, bits 2-3 how
 /// the wire bytes are cut (<see cref="ChunkPlan"/>), bits 4-7 with byte 1 a seed; byte 1 bits 0-3 the frame limit (125 bytes
 /// shifted left that many times), bits 4-5 the segment size, bits 6-7 the read calls (whole frames, header then payload
-/// pieces, frame-or-header, or a mix chosen per frame). The rest is the wire.
+/// pieces, the two alternating, or a mix chosen per frame). The rest is the wire.
 /// </remarks>
 internal sealed class FrameReaderTarget : IFuzzTarget
 {
@@ -24,7 +24,7 @@ internal sealed class FrameReaderTarget : IFuzzTarget
     {
         WholeFrames,
         HeaderThenPieces,
-        FrameOrHeader,
+        Alternating,
         Mixed,
     }
 
@@ -84,7 +84,12 @@ internal sealed class FrameReaderTarget : IFuzzTarget
         {
             while (true)
             {
-                ReadStyle now = style == ReadStyle.Mixed ? (ReadStyle)(choices.NextRandom() % 4) : style;
+                ReadStyle now = style switch
+                {
+                    ReadStyle.Mixed => (ReadStyle)(choices.NextRandom() % 2),
+                    ReadStyle.Alternating => (ReadStyle)(frames.Count % 2),
+                    _ => style,
+                };
                 switch (now)
                 {
                     case ReadStyle.WholeFrames:
@@ -96,31 +101,13 @@ internal sealed class FrameReaderTarget : IFuzzTarget
                         frames.Add(Whole(reader.Current));
                         break;
 
-                    case ReadStyle.HeaderThenPieces:
+                    default:
                         if (!await reader.ReadHeaderAsync().ConfigureAwait(false))
                         {
                             return ProtocolError.None;
                         }
 
                         frames.Add(await ReadPiecesAsync(reader).ConfigureAwait(false));
-                        break;
-
-                    case ReadStyle.FrameOrHeader:
-                        if (!await reader.ReadFrameOrHeaderAsync(default).ConfigureAwait(false))
-                        {
-                            return ProtocolError.None;
-                        }
-
-                        frames.Add(reader.Current.IsPayloadComplete ? Whole(reader.Current) : await ReadPiecesAsync(reader).ConfigureAwait(false));
-                        break;
-
-                    default:
-                        // The message layer's shortcut: it takes only what is buffered, and must leave anything else alone.
-                        if (reader.TryTakeBufferedMessageFrame(reader.Options.MaxFramePayloadLength))
-                        {
-                            frames.Add(Whole(reader.Current));
-                        }
-
                         break;
                 }
             }

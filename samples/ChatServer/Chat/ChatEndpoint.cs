@@ -52,7 +52,7 @@ internal sealed class ChatEndpoint
         {
             while (true)
             {
-                WebSocketMessage message = await connection.ReceiveMessageAsync(stopping).ConfigureAwait(false);
+                using WebSocketMessage message = await connection.ReceiveMessageAsync(stopping).ConfigureAwait(false);
                 if (message.MessageType == WebSocketMessageType.Close)
                 {
                     return;

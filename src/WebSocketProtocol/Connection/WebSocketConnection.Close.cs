@@ -1,6 +1,5 @@
-using System.Net.WebSockets;
 using System;
-using System.IO.Pipelines;
+using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketProtocol.Framing;
@@ -16,7 +15,8 @@ public sealed partial class WebSocketConnection
     /// the server, RFC 6455 section 7.1.1). Gives up after <see cref="WebSocketConnectionOptions.CloseTimeout"/> and closes
     /// anyway. May be called from any thread: while a receive is pending, that receive meets the peer's close; while none
     /// is, this reads on the application's behalf and discards the messages, until a receive is called again (it takes
-    /// over at the next message boundary) or the peer's close arrives (the next receive returns it).
+    /// over at the next message boundary) or the peer's close arrives (the next receive returns it). Returns at once on a
+    /// connection that has ended.
     /// </summary>
     /// <param name="status">A status that may be sent (not 1005, 1006 or 1015).</param>
     /// <param name="reason">At most 123 UTF-8 bytes.</param>
@@ -50,7 +50,7 @@ public sealed partial class WebSocketConnection
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await SendCloseAsync(status, reason, linked.Token).ConfigureAwait(false);
+            await _sender.SendCloseAsync(status, reason, linked.Token).ConfigureAwait(false);
             await AwaitPeerCloseThenCloseTransportAsync(linked.Token).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketProtocolException or InvalidOperationException or System.IO.IOException)
@@ -65,42 +65,52 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>
+    /// Sends this side's close frame, once, without waiting for the peer's (a half close: messages may still be received);
+    /// a <see langword="null"/> <paramref name="status"/> sends an empty body.
+    /// </summary>
+    internal ValueTask SendCloseFrameAsync(CloseStatus? status, string? reason, CancellationToken cancellationToken)
+    {
+        if (status is { } code)
+        {
+            ValidateClose(code, reason);
+        }
+
+        return _sender.SendCloseAsync(status, reason, cancellationToken);
+    }
+
+    /// <summary>
     /// Waits for the peer's close, reading for the application if no receive is pending; then, holding the receive slot,
     /// ends the transport. Ends early when the connection does (a server's receive that met the close ended it, or an abort).
     /// </summary>
     private async Task AwaitPeerCloseThenCloseTransportAsync(CancellationToken cancellationToken)
     {
-        while (State != WebSocketState.Closed)
+        while (!_protocol.IsEnded)
         {
-            if (!TryTakeReceiveSlot(SlotDraining))
+            if (!_slot.TryEnterDrain())
             {
-                if (!_closeReceived.Task.IsCompleted)
-                {
-                    // A receive is pending: the application's receive loop meets the peer's close. It is not raced for the
-                    // slot between two of its receives, so it gets every message up to the close; if it stops receiving,
-                    // the close timeout ends the wait.
-                    await WaitAsync(_closeReceived.Task, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    // The close came through the application's receive: the transport is ended once that receive is over.
-                    await WaitForFreeSlotAsync(cancellationToken).ConfigureAwait(false);
-                }
-
+                // A receive is pending: the application's receive loop meets the peer's close (it is not raced for the slot
+                // between two of its receives, so it gets every message up to the close; if it stops receiving, the close
+                // timeout ends the wait). If the close came through it already, the transport ends once it is over.
+                Task closeReceived = _receiver.CloseReceived;
+                await (closeReceived.IsCompleted ? _slot.WaitForFreeAsync(cancellationToken) : ReceiveSlot.WaitAsync(closeReceived, cancellationToken)).ConfigureAwait(false);
                 continue;
             }
 
             bool handedOver = false;
             try
             {
-                if (!_closeReceived.Task.IsCompleted && !await DrainUntilCloseAsync(cancellationToken).ConfigureAwait(false))
+                if (!_receiver.CloseReceived.IsCompleted && !await _receiver.DrainUntilCloseAsync(cancellationToken).ConfigureAwait(false))
                 {
                     // A receive asked for the slot between two messages and has it now: it meets the close.
                     handedOver = true;
                     continue;
                 }
 
-                await CloseTransportAsync(cancellationToken).ConfigureAwait(false);
+                if (!_protocol.IsEnded)
+                {
+                    await CloseTransportAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             }
             catch
@@ -114,95 +124,43 @@ public sealed partial class WebSocketConnection
             {
                 if (!handedOver)
                 {
-                    LeaveDrainingSlot();
+                    _slot.LeaveDrain();
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Holding the receive slot for an application that is not receiving, reads and discards messages until the peer's
-    /// close (true). A receive called meanwhile asks for the slot: it is handed over at the next message boundary (false),
-    /// so that the messages after it reach the application.
-    /// </summary>
-    private async Task<bool> DrainUntilCloseAsync(CancellationToken cancellationToken)
-    {
-        // A message the application was streaming (ReceiveAsync) when this began loses its rest here: its next receive must
-        // not take the following message for the rest of that one, so it is never handed the slot and gets the close.
-        bool mayHandOver = !_inMessage;
-        byte[] scratch = _bufferPool.Rent(4096);
-        try
-        {
-            while (true)
-            {
-                // Only between messages: a piece of one comes back here too, and the rest of it is not the receive's.
-                if (mayHandOver && !_inMessage)
-                {
-                    lock (_slotGate)
-                    {
-                        if (TryPassSlotToWaitingReceive())
-                        {
-                            return false;
-                        }
-                    }
-                }
-
-                ReceiveResult result = await ReceiveCoreAsync(scratch, cancellationToken, yieldToWaitingReceive: mayHandOver).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return true;
-                }
-
-                // A message read and discarded, or a stop between messages for a waiting receive (passed the slot above,
-                // unless it gave up meanwhile).
-            }
-        }
-        finally
-        {
-            _bufferPool.Return(scratch);
         }
     }
 
     /// <summary>Ends the transport after the closing handshake; the caller holds the receive slot.</summary>
-    private async Task CloseTransportAsync(CancellationToken cancellationToken)
+    internal async Task CloseTransportAsync(CancellationToken cancellationToken)
     {
         if (Role == WebSocketRole.Client)
         {
             // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for that end of stream.
             try
             {
-                _reader.ReleaseInput();
-                while (true)
-                {
-                    ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    _input.AdvanceTo(read.Buffer.End);
-                    if (read.IsCompleted || read.IsCanceled)
-                    {
-                        break;
-                    }
-                }
+                await _input.WaitForEndAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (InvalidOperationException)
+            catch (Exception exception) when (ConnectionOutput.IsTransportFailure(exception))
             {
-                // The reader was already released by a failure path.
+                // Released already by a failure path, or the server's end came as a reset or a TLS stream cut short: both
+                // close frames went across, so the closing handshake is complete however the transport ended.
             }
         }
 
-        Interlocked.Exchange(ref _state, (int)WebSocketState.Closed);
+        _protocol.MarkClosed();
         _timer?.Dispose();
-        ReleaseSendSideWhenFree(abandonUnflushed: false);
-        ReleaseInput();
+        _output.CompleteWhenFree(abandonUnflushed: false, _sendSideReleased);
+        _input.Complete();
     }
 
-    private static async Task WaitAsync(Task task, CancellationToken cancellationToken)
+    /// <summary>The connection failed (a timer, or the receive): the close its failure owes goes out within the close timeout, then the transport is dropped.</summary>
+    internal async Task SendOwedCloseThenAbortAsync()
     {
-        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(true), cancelled))
+        if (!_protocol.IsEnded)
         {
-            if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
+            await _output.WriteOwedWithinAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
         }
+
+        Abort();
     }
 }

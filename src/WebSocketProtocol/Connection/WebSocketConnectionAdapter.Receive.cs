@@ -144,6 +144,13 @@ public sealed partial class WebSocketConnectionAdapter
         ReceiveResult result = await _connection.ReceiveAsync(buffer.IsEmpty ? _heldByte.AsMemory() : buffer, cancellationToken).ConfigureAwait(false);
         if (result.MessageType == WebSocketMessageType.Close)
         {
+            if (result.AbnormalClosureReason != ProtocolError.None)
+            {
+                // Lost without a close frame: ManagedWebSocket fails the receive (ConnectionClosedPrematurely, or Faulted
+                // for a timer), and so does the adapter, through the same translation as any failure.
+                throw new WebSocketProtocolException(result.AbnormalClosureReason);
+            }
+
             await OnPeerCloseAsync(result, cancellationToken).ConfigureAwait(false);
             return new Received(0, WebSocketMessageType.Close, true);
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Threading;
+using WebSocketProtocol.Protocol;
 
 namespace WebSocketProtocol.Connection;
 
@@ -55,6 +56,20 @@ public sealed class WebSocketConnectionOptions
     /// that poisons and tracks returned arrays, to catch a buffer used after its return.
     /// </summary>
     internal ArrayPool<byte> BufferPool { get; set; } = ArrayPool<byte>.Shared;
+
+    /// <summary>The limits and timers as the protocol core works with them: milliseconds, 0 for off.</summary>
+    internal ProtocolSettings ToProtocolSettings() => new(Role)
+    {
+        MaxMessageSize = MaxMessageSize,
+        MinimumFragmentCharge = MinimumFragmentCharge,
+        KeepAliveIntervalMilliseconds = Milliseconds(KeepAliveInterval),
+        KeepAliveTimeoutMilliseconds = (long)KeepAliveTimeout.TotalMilliseconds,
+        IdleTimeoutMilliseconds = Milliseconds(IdleTimeout),
+        FrameTimeoutMilliseconds = Milliseconds(FrameTimeout),
+    };
+
+    private static long Milliseconds(TimeSpan span) =>
+        span == Timeout.InfiniteTimeSpan || span <= TimeSpan.Zero ? 0 : Math.Max(1, (long)span.TotalMilliseconds);
 
     /// <summary>Server defaults: keepalive on, since browsers cannot send pings.</summary>
     public static WebSocketConnectionOptions ForServer() => new(WebSocketRole.Server);

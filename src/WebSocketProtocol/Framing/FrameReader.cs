@@ -54,11 +54,6 @@ public sealed class FrameReader
     private Frame _current;
     private ProtocolError _failure;
 
-    // Whether bytes of a frame not yet complete were buffered when the reader last had to wait for more; and how long it
-    // has waited inside the current frame, for the connection's frame timeout.
-    private bool _waitingInsideFrame;
-    private FrameWaitMeter _frameWait;
-
     /// <summary>Creates a reader over <paramref name="input"/> that enforces <paramref name="options"/>.</summary>
     public FrameReader(PipeReader input, FrameReaderOptions options)
     {
@@ -106,50 +101,6 @@ public sealed class FrameReader
     }
 
     /// <summary>
-    /// Reads the next frame whole when all of it is already buffered in one piece, otherwise only its header (with an empty
-    /// payload, as <see cref="ReadHeaderAsync"/>); <see cref="Frame.IsPayloadComplete"/> on <see cref="Current"/> tells
-    /// which, and <see cref="ReadPayloadAsync"/> continues a header. Never waits for a payload: a large frame still
-    /// streams. Saves the message layer a second call per small frame.
-    /// </summary>
-    internal ValueTask<bool> ReadFrameOrHeaderAsync(CancellationToken cancellationToken)
-    {
-        BeginRead(expectStreaming: false);
-        if (_holdingBuffer && TryTakeFrameOrHeader())
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        return ReadSlowAsync(ReadKind.FrameOrHeader, cancellationToken);
-    }
-
-    /// <summary>
-    /// Takes the next frame into <see cref="Current"/> without waiting, only when it is already buffered whole in one piece and
-    /// is a final text or binary frame with no reserved bits and at most <paramref name="maxPayloadLength"/> bytes: a whole
-    /// message in one frame, the common case of small messages. Anything else (a control frame, a fragment, a compressed or
-    /// an invalid frame, too few bytes) is left where it is, unreported, for the general reads to handle.
-    /// </summary>
-    internal bool TryTakeBufferedMessageFrame(long maxPayloadLength)
-    {
-        if (!_holdingBuffer || _failure != ProtocolError.None || _streaming)
-        {
-            return false;
-        }
-
-        ConsumeHandedOut();
-        ReadOnlySpan<byte> first = UnconsumedFirstSegment();
-        if (!FrameHeader.TryDecode(first, out FrameHeader header, out int headerLength, out _)
-            || !header.IsFinal || header.ReservedBits != ReservedBits.None || (header.Opcode != Opcode.Text && header.Opcode != Opcode.Binary)
-            || header.PayloadLength > maxPayloadLength || header.PayloadLength > first.Length - headerLength
-            || FrameHeaderValidator.Validate(header, _options) != ProtocolError.None)
-        {
-            return false;
-        }
-
-        HandOutFromFirstSegment(header, headerLength);
-        return true;
-    }
-
-    /// <summary>
     /// Puts the next buffered piece (at least one byte) of the payload whose header <see cref="ReadHeaderAsync"/> read into
     /// <see cref="Current"/>, waiting for bytes if none are buffered. Returns <see langword="false"/> once the payload is exhausted.
     /// </summary>
@@ -172,12 +123,6 @@ public sealed class FrameReader
     }
 
     /// <summary>
-    /// Milliseconds this reader has spent waiting for the rest of the frame it is inside (its header, then its payload), as
-    /// of <paramref name="now"/>; 0 between frames. Safe to call from another thread.
-    /// </summary>
-    internal long WaitedInsideFrameMilliseconds(long now) => _frameWait.WaitedMilliseconds(now);
-
-    /// <summary>
     /// Advances the pipe past everything this reader has consumed and lets go of its buffer, so the pipe can be read directly
     /// again (for instance after a close). <see cref="Current"/> is invalid afterwards.
     /// </summary>
@@ -194,8 +139,6 @@ public sealed class FrameReader
         }
 
         _current = default;
-        _waitingInsideFrame = false;
-        _frameWait.FrameEnded();
     }
 
     private void BeginRead(bool expectStreaming)
@@ -278,11 +221,8 @@ public sealed class FrameReader
 
         _current = new Frame(header, _buffer.Slice(headerLength, header.PayloadLength));
         _handedOut = frameLength;
-        _frameWait.FrameEnded();
         return true;
     }
-
-    private bool TryTakeFrameOrHeader() => TryTakeFrameInFirstSegment() || TryTakeHeader();
 
     /// <summary>The fast path: a whole frame that lies in the first segment, handed out without touching the sequence.</summary>
     private bool TryTakeFrameInFirstSegment()
@@ -321,7 +261,6 @@ public sealed class FrameReader
         _current = new Frame(header, payload);
         _handedOut = headerLength + payloadLength;
         _handedOutInFirstSegment = true;
-        _frameWait.FrameEnded();
     }
 
     private bool TryTakeHeader()
@@ -338,11 +277,6 @@ public sealed class FrameReader
         _current = new Frame(header, ReadOnlySequence<byte>.Empty);
         _streaming = header.PayloadLength != 0;
         _streamPosition = 0;
-        if (!_streaming)
-        {
-            _frameWait.FrameEnded();
-        }
-
         return true;
     }
 
@@ -361,11 +295,6 @@ public sealed class FrameReader
         _handedOut = available;
         _streamPosition += available;
         _streaming = _streamPosition != header.PayloadLength;
-        if (!_streaming)
-        {
-            _frameWait.FrameEnded();
-        }
-
         return true;
     }
 
@@ -420,7 +349,6 @@ public sealed class FrameReader
     {
         Frame,
         Header,
-        FrameOrHeader,
         PayloadPiece,
     }
 
@@ -428,7 +356,6 @@ public sealed class FrameReader
     {
         ReadKind.Frame => TryTakeFrame(),
         ReadKind.Header => TryTakeHeader(),
-        ReadKind.FrameOrHeader => TryTakeFrameOrHeader(),
         _ => TryTakePayloadPiece(),
     };
 
@@ -439,27 +366,7 @@ public sealed class FrameReader
     {
         while (BeginFill())
         {
-            // Waiting inside a frame (for the rest of a header, or for payload) is timed, so that a peer that stops or
-            // trickles mid-frame can be cut off; waiting between frames is not.
-            bool insideFrame = kind == ReadKind.PayloadPiece || _waitingInsideFrame;
-            if (insideFrame)
-            {
-                _frameWait.BeginWait();
-            }
-
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (insideFrame)
-                {
-                    _frameWait.EndWait();
-                }
-            }
-
+            ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
             EndFill(result);
             if (TryTake(kind))
             {
@@ -499,7 +406,6 @@ public sealed class FrameReader
             // Everything buffered was looked at and is not enough: wait for new bytes rather than re-parse these.
             Normalize();
             _holdingBuffer = false;
-            _waitingInsideFrame = !_buffer.IsEmpty;
             _input.AdvanceTo(_buffer.Start, _buffer.End);
         }
 

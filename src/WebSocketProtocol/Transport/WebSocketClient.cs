@@ -80,5 +80,5 @@ public static class WebSocketClient
 
     /// <summary>The one place the client turns pipes and a handshake's result into a connection.</summary>
     internal static WebSocketConnection CreateConnection(PipeReader input, PipeWriter output, WebSocketConnectionOptions options, ClientHandshakeResult handshake) =>
-        new(input, output, options, handshake.SubProtocol, handshake.Extensions);
+        new(input, output, options, handshake);
 }

@@ -45,7 +45,7 @@ public sealed class WebSocketConnectionAdapterTests
         ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(input, output, new WebSocketServerOptions(), cancellationToken);
         if (handshake.Outcome == HandshakeOutcome.Accepted)
         {
-            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
+            var connection = new WebSocketConnection(input, output, WebSocketConnectionOptions.ForServer(), handshake);
             using WebSocket socket = new WebSocketConnectionAdapter(connection); // owns the connection from here on
             await EchoAsync(socket, cancellationToken);
         }
@@ -121,7 +121,7 @@ public sealed class WebSocketConnectionAdapterTests
             ServerHandshakeResult handshake = await HandshakeNegotiator.AcceptAsync(transport.Input, transport.Output, options, token);
             Assert.Equal(HandshakeOutcome.Accepted, handshake.Outcome);
             await using FrameTap tap = FrameTap.OnOutput(transport.Output, WebSocketRole.Server);
-            var connection = new WebSocketConnection(transport.Input, tap.Output, WebSocketConnectionOptions.ForServer(), handshake.SubProtocol, handshake.Extensions);
+            var connection = new WebSocketConnection(transport.Input, tap.Output, WebSocketConnectionOptions.ForServer(), handshake);
             using (WebSocket socket = new WebSocketConnectionAdapter(connection))
             {
                 byte[] text = "compressible compressible compressible"u8.ToArray();

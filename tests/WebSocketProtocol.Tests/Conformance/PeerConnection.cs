@@ -68,6 +68,12 @@ internal sealed class PeerConnection : IAsyncDisposable
     /// <summary>How many messages from the implementation arrived compressed (RSV1).</summary>
     public int CompressedMessages { get; private set; }
 
+    /// <summary>
+    /// How many messages from the implementation arrived uncompressed although compression was agreed, rightly: compressed
+    /// on its own, the message would not have come out smaller (RFC 7692 section 6 lets each message go either way).
+    /// </summary>
+    public int UncompressedAsItWouldGrow { get; private set; }
+
     /// <summary>permessage-deflate as agreed in the handshake, or <see langword="null"/>; set before <see cref="StartReading"/>.</summary>
     public PeerDeflate? Deflate { get; set; }
 
@@ -431,6 +437,10 @@ internal sealed class PeerConnection : IAsyncDisposable
                         CompressedMessages++;
                         whole = InflateOrReport(whole);
                     }
+                    else if (Deflate is not null && whole.Length >= 32 && !ShrinksOnItsOwn(whole))
+                    {
+                        UncompressedAsItWouldGrow++;
+                    }
 
                     if (kind == EventKind.Text && !System.Text.Unicode.Utf8.IsValid(whole))
                     {
@@ -538,5 +548,13 @@ internal sealed class PeerConnection : IAsyncDisposable
         }
 
         _closeOrEnd.TrySetResult(true);
+    }
+
+    /// <summary>Whether DEFLATE, with no earlier message to refer to, makes <paramref name="message"/> smaller.</summary>
+    private static bool ShrinksOnItsOwn(byte[] message)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        new WebSocketProtocol.Extensions.Deflate.Deflater(15).CompressMessage(message, output);
+        return output.WrittenCount < message.Length;
     }
 }

@@ -100,7 +100,7 @@ internal sealed class ServerUnderTest : IImplementationHarness
             options.MaxMessageSize = EchoSettings.MaxMessageSize;
             options.KeepAliveInterval = Timeout.InfiniteTimeSpan;
             options.FragmentSize = fragmentSize;
-            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, handshake.SubProtocol, handshake.Extensions);
+            using var connection = new WebSocketConnection(transport.Input, transport.Output, options, handshake);
             outcome.TrySetResult(await EchoAsync(connection, stopping).ConfigureAwait(false));
         }
         catch (Exception exception)

@@ -73,7 +73,7 @@ public class ConnectionLifetimeTests
                 break;
             default:
                 await pair.ToServer.Writer.CompleteAsync();
-                await Assert.ThrowsAsync<WebSocketProtocolException>(() => receive.WaitAsync(Bound));
+                Assert.Equal(ProtocolError.ConnectionLost, (await receive.WaitAsync(Bound)).AbnormalClosureReason);
                 break;
         }
 

@@ -11,7 +11,8 @@ namespace WebSocketProtocol.Tests.Connection;
 
 /// <summary>
 /// <see cref="WebSocketConnectionOptions.FrameTimeout"/>: a frame the peer has begun must arrive whole in time, keepalive
-/// on or off; else the connection fails with 1011, as a keepalive time-out does. Only waiting for the peer counts.
+/// on or off; else the connection sends 1011, as a keepalive time-out does, and the receive ends as for a lost
+/// connection. Only waiting for the peer counts.
 /// </summary>
 public class FrameTimeoutTests
 {
@@ -57,12 +58,12 @@ public class FrameTimeoutTests
         using var peer = new RawPeer(WithFrameTimeout(TimeSpan.FromMilliseconds(300)));
         await peer.SendRawAsync(new byte[] { 0x82 });
 
-        var failed = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+        WebSocketMessage lost = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
 
-        Assert.Equal(ProtocolError.FrameTimeout, failed.Error);
-        Assert.Equal(CloseStatus.InternalServerError, failed.CloseStatus);
+        Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.AbnormalClosure, ProtocolError.FrameTimeout), (lost.MessageType, lost.CloseStatus, lost.AbnormalClosureReason));
+        Assert.Equal(CloseStatus.InternalServerError, lost.AbnormalClosureReason.ToCloseStatus());
         Assert.Equal((ushort)1011, await ReadCloseCodeAsync(peer));
-        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
     }
 
     [Fact]
@@ -79,8 +80,9 @@ public class FrameTimeoutTests
             await Task.Delay(20);
         }
 
-        var failed = await Assert.ThrowsAsync<WebSocketProtocolException>(() => receive.WaitAsync(Bound));
-        Assert.Equal(ProtocolError.FrameTimeout, failed.Error);
+        WebSocketMessage lost = await receive.WaitAsync(Bound);
+        Assert.Equal((CloseStatus?)CloseStatus.AbnormalClosure, lost.CloseStatus);
+        Assert.Equal(ProtocolError.FrameTimeout, lost.AbnormalClosureReason);
         Assert.Equal((ushort)1011, await ReadCloseCodeAsync(peer));
     }
 

@@ -275,7 +275,7 @@ public class WebSocketConnectionTests
 
         await peer.UnderTest.CloseAsync(CloseStatus.NormalClosure).WaitAsync(Bound);
 
-        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
         Assert.Equal((ushort)1000, (await ReadCloseAsync(peer)).Code);
     }
 
@@ -294,7 +294,7 @@ public class WebSocketConnectionTests
 
         WebSocketMessage close = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
         Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.NormalClosure), (close.MessageType, close.CloseStatus));
-        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
         var failed = await Assert.ThrowsAsync<WebSocketProtocolException>(() => stuck.WaitAsync(Bound));
         Assert.Equal(ProtocolError.ConnectionLost, failed.Error);
     }
@@ -345,7 +345,7 @@ public class WebSocketConnectionTests
         Assert.Equal("before", beforeText);
         Assert.True(error == exception.Error, name);
         Assert.Equal(code, (await ReadCloseAsync(peer)).Code);
-        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
     }
 
     [Theory]
@@ -368,7 +368,7 @@ public class WebSocketConnectionTests
         Assert.Equal("before", beforeText);
         Assert.True(error == exception.Error, name);
         Assert.Equal(code, (await ReadCloseAsync(peer)).Code);
-        Assert.Equal(WebSocketState.Closed, peer.UnderTest.State);
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
     }
 
     [Theory]
@@ -444,7 +444,7 @@ public class WebSocketConnectionTests
         connection.Abort();
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => receive.WaitAsync(Bound));
-        Assert.Equal(WebSocketState.Closed, connection.State);
+        Assert.Equal(WebSocketState.Aborted, connection.State);
         connection.Dispose();
     }
 
@@ -512,19 +512,22 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
-    public async Task A_transport_that_ends_without_a_close_frame_is_a_typed_connection_lost_error()
+    public async Task A_transport_that_ends_without_a_close_frame_ends_the_receive_with_a_1006_close_saying_the_connection_was_lost()
     {
         using var peer = new RawPeer(ConnectionPair.Quiet(WebSocketRole.Client));
         await peer.Output.CompleteAsync();
 
-        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+        WebSocketMessage lost = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
+        WebSocketMessage again = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
 
-        Assert.Equal(ProtocolError.ConnectionLost, exception.Error);
-        Assert.Equal(CloseStatus.AbnormalClosure, exception.CloseStatus);
+        Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.AbnormalClosure, ProtocolError.ConnectionLost), (lost.MessageType, lost.CloseStatus, lost.AbnormalClosureReason));
+        Assert.Equal((WebSocketMessageType.Close, ProtocolError.ConnectionLost), (again.MessageType, again.AbnormalClosureReason));
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
+        Assert.Null(peer.UnderTest.PeerCloseStatus);
     }
 
     [Fact]
-    public async Task A_peer_that_stops_answering_pings_fails_the_connection_with_1011()
+    public async Task A_peer_that_stops_answering_pings_is_lost_the_receive_ends_with_a_1006_close_and_the_peer_is_sent_1011()
     {
         var options = new WebSocketConnectionOptions(WebSocketRole.Server)
         {
@@ -533,15 +536,16 @@ public class WebSocketConnectionTests
         };
         using var peer = new RawPeer(options);
 
-        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+        WebSocketMessage lost = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
 
-        Assert.Equal(ProtocolError.KeepAliveTimeout, exception.Error);
+        Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.AbnormalClosure, ProtocolError.KeepAliveTimeout), (lost.MessageType, lost.CloseStatus, lost.AbnormalClosureReason));
+        Assert.Equal(WebSocketState.Aborted, peer.UnderTest.State);
         Assert.Equal(Opcode.Ping, (await ReadFrameAsync(peer)).Opcode);
         Assert.Equal((ushort)1011, (await ReadCloseAsync(peer)).Code);
     }
 
     [Fact]
-    public async Task A_connection_that_receives_nothing_for_the_idle_timeout_closes_with_1001()
+    public async Task A_connection_that_receives_nothing_for_the_idle_timeout_sends_1001_and_ends_the_receive_with_a_1006_close()
     {
         var options = ConnectionPair.Quiet(WebSocketRole.Server);
         options.IdleTimeout = TimeSpan.FromSeconds(1);
@@ -551,9 +555,9 @@ public class WebSocketConnectionTests
 
         WebSocketMessage early = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
         Assert.Equal(5, early.Data.Length);
-        var exception = await Assert.ThrowsAsync<WebSocketProtocolException>(() => peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound));
+        WebSocketMessage lost = await peer.UnderTest.ReceiveMessageAsync().AsTask().WaitAsync(Bound);
 
-        Assert.Equal(ProtocolError.IdleTimeout, exception.Error);
+        Assert.Equal((WebSocketMessageType.Close, (CloseStatus?)CloseStatus.AbnormalClosure, ProtocolError.IdleTimeout), (lost.MessageType, lost.CloseStatus, lost.AbnormalClosureReason));
         Assert.Equal((ushort)1001, (await ReadCloseAsync(peer)).Code);
     }
 
@@ -637,9 +641,9 @@ public class WebSocketConnectionTests
         async ValueTask EchoOnce()
         {
             await pair.Client.SendAsync(payload, WebSocketMessageType.Text);
-            WebSocketMessage atServer = await pair.Server.ReceiveMessageAsync();
+            using WebSocketMessage atServer = await pair.Server.ReceiveMessageAsync();
             await pair.Server.SendAsync(atServer.Data, WebSocketMessageType.Text);
-            WebSocketMessage atClient = await pair.Client.ReceiveMessageAsync();
+            using WebSocketMessage atClient = await pair.Client.ReceiveMessageAsync();
             if (atClient.Data.Length != payload.Length)
             {
                 throw new InvalidOperationException("Echo mismatch.");

@@ -31,7 +31,7 @@ public class FuzzRunTests
         _output = output;
     }
 
-    private static readonly string[] TargetNames = { "frame-reader", "handshake-server", "handshake-client", "utf8", "inflater", "connection" };
+    private static readonly string[] TargetNames = { "frame-reader", "handshake-server", "handshake-client", "utf8", "inflater", "connection", "protocol" };
 
     public static TheoryData<string> Targets => new(TargetNames);
 

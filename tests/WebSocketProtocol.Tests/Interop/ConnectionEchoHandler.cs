@@ -219,7 +219,7 @@ internal sealed class ConnectionEchoHandler
         await using var tap = new FrameTap(transport.Input, WebSocketRole.Server);
         // Disposed after the connection (declared later), so the bytes it wrote last reach the transport first.
         await using FrameTap? sentTap = _tapSent ? FrameTap.OnOutput(transport.Output, WebSocketRole.Server) : null;
-        using var connection = new WebSocketConnection(tap.Input, sentTap?.Output ?? transport.Output, ConnectionInterop.ServerOptions(), handshake.SubProtocol, handshake.Extensions);
+        using var connection = new WebSocketConnection(tap.Input, sentTap?.Output ?? transport.Output, ConnectionInterop.ServerOptions(), handshake);
         Extensions = connection.Extensions;
         _tap.TrySetResult(tap);
         if (sentTap is not null)

@@ -506,7 +506,7 @@ public sealed class ConnectionInteropTests
     }
 
     [Fact]
-    public async Task When_Kestrel_aborts_for_want_of_pongs_our_receive_fails_with_WebSocketProtocolException_ConnectionLost()
+    public async Task When_Kestrel_aborts_for_want_of_pongs_our_receive_returns_an_abnormal_closure_and_the_state_is_Aborted()
     {
         await using KestrelConnectionPeer kestrel = await KestrelConnectionPeer.StartAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
         using var timeout = new CancellationTokenSource(Timeout);
@@ -518,12 +518,13 @@ public sealed class ConnectionInteropTests
         Exception? aborted = await Record.ExceptionAsync(() => kestrel.Session.WaitAsync(Timeout));
         Assert.NotNull(aborted);
         await Task.Delay(500);
-        Exception? failure = await Record.ExceptionAsync(() => Within(connection.ReceiveMessageAsync()));
+        using WebSocketMessage lost = await connection.ReceiveMessageAsync().AsTask().WaitAsync(Timeout);
 
-        // ReceiveMessageAsync documents WebSocketProtocolException for a failed transport, and the connection ends Closed.
-        WebSocketProtocolException exception = Assert.IsType<WebSocketProtocolException>(failure);
-        Assert.Equal(ProtocolError.ConnectionLost, exception.Error);
-        Assert.Equal(WebSocketState.Closed, connection.State);
+        // A lost transport is an ordinary outcome (RFC 6455 section 7.1.5): a close with 1006, and the state Aborted.
+        Assert.Equal(WebSocketMessageType.Close, lost.MessageType);
+        Assert.Equal(CloseStatus.AbnormalClosure, lost.CloseStatus);
+        Assert.Equal(ProtocolError.ConnectionLost, lost.AbnormalClosureReason);
+        Assert.Equal(WebSocketState.Aborted, connection.State);
     }
 
     [Fact]

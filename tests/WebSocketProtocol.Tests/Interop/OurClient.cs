@@ -26,7 +26,7 @@ internal sealed class OurClient : IAsyncDisposable
         _transport = transport;
         Tap = new FrameTap(transport.Input, WebSocketRole.Client);
         SentTap = tapSent ? FrameTap.OnOutput(transport.Output, WebSocketRole.Client) : null;
-        Connection = new WebSocketConnection(Tap.Input, SentTap?.Output ?? transport.Output, ConnectionInterop.ClientOptions(), transport.Handshake.SubProtocol, transport.Handshake.Extensions);
+        Connection = new WebSocketConnection(Tap.Input, SentTap?.Output ?? transport.Output, ConnectionInterop.ClientOptions(), transport.Handshake);
     }
 
     /// <summary>The frames the peer sent.</summary>

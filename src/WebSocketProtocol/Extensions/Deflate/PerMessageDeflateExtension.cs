@@ -77,6 +77,13 @@ public sealed class PerMessageDeflateExtension : WebSocketExtension
         }
     }
 
+    /// <summary>
+    /// Forgets what this side has compressed so far: the next message refers to nothing before it. For a message that goes
+    /// uncompressed after all, which the peer's window never takes in, so no later message may point into it. The peer's
+    /// window then holds more than the compressor remembers, which is harmless: a reference only reaches back into it.
+    /// </summary>
+    internal void ForgetOutboundContext() => _deflater?.Reset();
+
     /// <summary>Inflates the next bytes of an incoming compressed message; only the receiving thread calls this.</summary>
     internal InflateStatus Inflate(ReadOnlySpan<byte> input, Span<byte> output, out int consumed, out int written)
     {
