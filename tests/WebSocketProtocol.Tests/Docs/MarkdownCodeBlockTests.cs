@@ -19,7 +19,7 @@ public sealed class MarkdownCodeBlockTests
         Assert.NotEmpty(blocks);
 
         var failures = blocks
-            .Select(block => (block, ReadmeExample.Compile(block.Code, block.Code.StartsWith("using ", StringComparison.Ordinal) && !block.Code.Contains("internal static class Fragment", StringComparison.Ordinal) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary).Diagnostics))
+            .Select(block => (block, ReadmeExample.Compile(block.Code, block.IsProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary).Diagnostics))
             .Where(result => !result.Diagnostics.IsEmpty)
             .Select(result => $"{document} block {result.block.Number} (line {result.block.Line}):{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", result.Diagnostics.Select(d => d.ToString())))
             .ToList();

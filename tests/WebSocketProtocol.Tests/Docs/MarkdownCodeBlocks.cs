@@ -7,10 +7,10 @@ namespace WebSocketProtocol.Tests.Docs;
 
 /// <summary>
 /// The <c>```csharp</c> blocks of the READMEs (and of <c>docs/</c>) copied next to the test assembly, each with what it
-/// needs to compile. A block that starts with its own <c>using</c> directives is a whole program. Any other block is a
-/// fragment: the comment <c>&lt;!-- fragment: TYPE name, ... --&gt;</c> on the line before its fence names the variables
-/// the prose around it gives it (the pipes of an accepted connection, the app being built), and it compiles as the body
-/// of an async method taking them, with the usings a project of the package would have.
+/// needs to compile. A block is a whole program (with its own <c>using</c> directives), unless it is a fragment: the
+/// comment <c>&lt;!-- fragment: TYPE name, ... --&gt;</c> on the line before its fence names the variables the prose around
+/// it gives it (the pipes of an accepted connection, the app being built), and it compiles as the body of an async method
+/// taking them, with the usings a project of the package would have.
 /// </summary>
 internal static partial class MarkdownCodeBlocks
 {
@@ -44,8 +44,11 @@ internal static partial class MarkdownCodeBlocks
         }
     }
 
-    /// <summary>Every <c>csharp</c> block of <paramref name="document"/>: its number (from 1), its first line in the file, and the code to compile.</summary>
-    public static IEnumerable<(int Number, int Line, string Code)> Blocks(string document)
+    /// <summary>
+    /// Every <c>csharp</c> block of <paramref name="document"/>: its number (from 1), its first line in the file, the code to
+    /// compile, and whether that is a program (a block with no fragment comment) or a library (a fragment, wrapped).
+    /// </summary>
+    public static IEnumerable<(int Number, int Line, string Code, bool IsProgram)> Blocks(string document)
     {
         string[] lines = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", document)).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         int number = 0;
@@ -65,7 +68,7 @@ internal static partial class MarkdownCodeBlocks
 
             string body = string.Join("\n", lines[start..end]);
             string? fragment = i > 0 ? FragmentComment().Match(lines[i - 1]) is { Success: true } m ? m.Groups["parameters"].Value : null : null;
-            yield return (++number, start, fragment is null ? body : AsMethod(body, fragment));
+            yield return (++number, start, fragment is null ? body : AsMethod(body, fragment), fragment is null);
             i = end;
         }
     }
